@@ -1,0 +1,15 @@
+// Reading the ladder's stage out of a snapshot value.
+import type { SqlSubstate, Stage } from './types.js';
+
+export type StageAt = { stage: Stage; substate: SqlSubstate | null };
+
+export function stageOf(value: unknown): StageAt {
+  if (typeof value === 'string') return { stage: value as Stage, substate: null };
+  const [stage, sub] = Object.entries(value as Record<string, unknown>)[0] ?? [];
+  return { stage: stage as Stage, substate: typeof sub === 'string' ? (sub as SqlSubstate) : null };
+}
+
+/** "SQL: review" — the label the board and the CLI show. */
+export function stageLabel(s: StageAt): string {
+  return s.substate ? `${s.stage}: ${s.substate}` : s.stage;
+}

@@ -1,0 +1,118 @@
+// Tables only (STYLE 4). camelCase in TypeScript, snake_case in SQL. Migrations are generated from this
+// file by drizzle-kit into migrations/ and committed.
+import { sql } from 'drizzle-orm';
+import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** One row per company; the key is the normalized domain (LQ 6). */
+export const accounts = sqliteTable('accounts', {
+  domain: text('domain').primaryKey(),
+  name: text('name').notNull(),
+  hq: text('hq').notNull(),
+  tier: text('tier').notNull(),
+  icpScore: real('icp_score').notNull(),
+  /** Anything else the intake carried (JSON object), kept verbatim. */
+  extra: text('extra').notNull().default('{}'),
+  createdAt: text('created_at').notNull(),
+  createdBy: text('created_by').notNull(),
+});
+
+/** The persisted actor of each account: XState snapshot + machine version + row version. */
+export const actors = sqliteTable('actors', {
+  account: text('account').primaryKey().references(() => accounts.domain),
+  machineVersion: integer('machine_version').notNull(),
+  snapshot: text('snapshot').notNull(),
+  stage: text('stage').notNull(),
+  substate: text('substate'),
+  /** Optimistic concurrency: bumped by every accepted event. */
+  version: integer('version').notNull(),
+  updatedAt: text('updated_at').notNull(),
+}, (t) => [index('actors_stage').on(t.stage, t.substate)]);
+
+/** Append-only: every accepted event, in order per account. Replaying it rebuilds the snapshot. */
+export const events = sqliteTable('events', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  account: text('account').notNull().references(() => accounts.domain),
+  seq: integer('seq').notNull(),
+  type: text('type').notNull(),
+  payload: text('payload').notNull(),
+  by: text('by').notNull(),
+  role: text('role').notNull(),
+  source: text('source').notNull(),
+  at: text('at').notNull(),
+  stageBefore: text('stage_before'),
+  stageAfter: text('stage_after').notNull(),
+  reason: text('reason'),
+  /** Makes re-delivery harmless: a signal id, an import row, a fired timer. */
+  idempotencyKey: text('idempotency_key'),
+  /** When the engine recorded it (the command's --now); `at` is when it happened (a timer's due time). */
+  recordedAt: text('recorded_at').notNull(),
+}, (t) => [
+  uniqueIndex('events_account_seq').on(t.account, t.seq),
+  uniqueIndex('events_idempotency').on(t.idempotencyKey),
+  index('events_type_at').on(t.type, t.at),
+  index('events_at').on(t.at),
+]);
+
+/** Refused events: who tried what, and why it was refused. Nothing else changes on a refusal. */
+export const refusals = sqliteTable('refusals', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  account: text('account'),
+  type: text('type').notNull(),
+  payload: text('payload').notNull(),
+  by: text('by').notNull(),
+  role: text('role').notNull(),
+  source: text('source').notNull(),
+  at: text('at').notNull(),
+  why: text('why').notNull(),
+}, (t) => [index('refusals_account').on(t.account)]);
+
+/** One row per stay in a stage (or SQL sub-state): time-in-stage is a query. */
+export const stageHistory = sqliteTable('stage_history', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  account: text('account').notNull().references(() => accounts.domain),
+  stage: text('stage').notNull(),
+  substate: text('substate'),
+  enteredAt: text('entered_at').notNull(),
+  exitedAt: text('exited_at'),
+  enteredBy: integer('entered_by').notNull(),
+  exitedBy: integer('exited_by'),
+}, (t) => [
+  index('stage_history_account').on(t.account, t.enteredAt),
+  index('stage_history_stage').on(t.stage, t.enteredAt),
+]);
+
+/** Durable timers: the machine's `after` transitions, armed and cancelled in the transition's transaction. */
+export const timers = sqliteTable('timers', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  account: text('account').notNull().references(() => accounts.domain),
+  timerId: text('timer_id').notNull(),
+  event: text('event').notNull(),
+  dueAt: text('due_at').notNull(),
+  status: text('status', { enum: ['pending', 'fired', 'cancelled'] }).notNull(),
+  armedBy: integer('armed_by').notNull(),
+  closedBy: integer('closed_by'),
+}, (t) => [
+  index('timers_due').on(t.dueAt).where(sql`status = 'pending'`),
+  uniqueIndex('timers_one_pending').on(t.account, t.timerId).where(sql`status = 'pending'`),
+]);
+
+/** HO 3.5, 5.6: suppressed accounts and contacts are never re-engaged. */
+export const suppressions = sqliteTable('suppressions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  kind: text('kind', { enum: ['account', 'contact'] }).notNull(),
+  value: text('value').notNull(),
+  reason: text('reason').notNull(),
+  at: text('at').notNull(),
+  by: text('by').notNull(),
+  eventId: integer('event_id'),
+}, (t) => [uniqueIndex('suppressions_value').on(t.kind, t.value)]);
+
+/** Escalations raised by rules outside the machine (LQ 7.2 intake triggers, HO 7 alerts). */
+export const escalations = sqliteTable('escalations', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  kind: text('kind').notNull(),
+  severity: text('severity').notNull(),
+  subject: text('subject').notNull(),
+  detail: text('detail').notNull(),
+  at: text('at').notNull(),
+}, (t) => [uniqueIndex('escalations_kind_subject').on(t.kind, t.subject)]);

@@ -1,0 +1,36 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempEngine, PASSING_FACTS, day } from './helpers/store.js';
+import { sweep } from '../src/engine/sweep.js';
+import { stageHistory, events, timers } from '../src/store/schema.js';
+import { eq } from 'drizzle-orm';
+
+const T0 = '2026-03-02T10:00:00.000Z';
+let env: ReturnType<typeof tempEngine>;
+afterEach(() => env?.cleanup());
+
+describe('the core scenario through the engine', () => {
+  it('reverts an SQL with no engagement for 30 days to MQL, dated at day 30', () => {
+    env = tempEngine();
+    const { engine } = env;
+    const ops = { by: 'ana', role: 'sales.ops' as const };
+    engine.addAccount({ domain: 'acme.com', name: 'Acme', hq: 'Berlin', tier: 'Tier 1', icpScore: 80 }, { ...ops, at: T0, source: 'cli', now: T0 });
+    engine.submit({ account: 'acme.com', source: 'cli', now: T0, event: { type: 'FACTS', ...ops, at: T0, facts: PASSING_FACTS } });
+    const mql = engine.submit({ account: 'acme.com', source: 'cli', now: T0, event: { type: 'SIGNAL', ...ops, at: T0, signal: { id: 's1', code: 'E1', interaction: 'comment', contact: 'jane', at: T0 } } });
+    expect(mql.after.stage).toBe('MQL');
+    const review = engine.submit({ account: 'acme.com', source: 'cli', now: T0, event: { type: 'DOSSIER', ...ops, at: T0, scores: { S1: 'LIKELY', S2: 'LIKELY', S3: 'LIKELY', S4: 'NOT_PRESENT' } } });
+    expect(review.after).toEqual({ stage: 'SQL', substate: 'review' });
+    const confirmed = engine.submit({ account: 'acme.com', source: 'cli', now: T0, event: { type: 'CRO_CONFIRM', by: 'marcus', role: 'cro', at: T0 } });
+    expect(confirmed.after).toEqual({ stage: 'SQL', substate: 'confirmed' });
+    const s29 = sweep(engine, { now: day(T0, 29) });
+    expect(engine.load('acme.com')!.snapshot.value).toEqual({ SQL: 'confirmed' });
+    const s31 = sweep(engine, { now: day(T0, 31) });
+    expect(s31.transitions).toEqual({ 'SQL→MQL': 1 });
+    expect(engine.load('acme.com')!.snapshot.value).toBe('MQL');
+    const hist = env.store.db.select().from(stageHistory).where(eq(stageHistory.account, 'acme.com')).all();
+    expect(hist.at(-1)).toMatchObject({ stage: 'MQL', enteredAt: day(T0, 30) });
+    const again = sweep(engine, { now: day(T0, 31) });
+    expect(again.fired).toBe(0);
+    console.log(s29, env.store.db.select().from(timers).all().map((t) => [t.timerId, t.dueAt, t.status]));
+    console.log(env.store.db.select().from(events).all().map((e) => [e.seq, e.type, e.at, e.stageAfter]));
+  });
+});
