@@ -53,6 +53,44 @@ CREATE UNIQUE INDEX `events_account_seq` ON `events` (`account`,`seq`);--> state
 CREATE UNIQUE INDEX `events_idempotency` ON `events` (`idempotency_key`);--> statement-breakpoint
 CREATE INDEX `events_type_at` ON `events` (`type`,`at`);--> statement-breakpoint
 CREATE INDEX `events_at` ON `events` (`at`);--> statement-breakpoint
+CREATE TABLE `import_batches` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`file` text NOT NULL,
+	`content_hash` text NOT NULL,
+	`at` text NOT NULL,
+	`by` text NOT NULL,
+	`total` integer NOT NULL,
+	`unique_rows` integer NOT NULL,
+	`duplicates` integer NOT NULL,
+	`rejected` integer NOT NULL,
+	`report` text
+);
+--> statement-breakpoint
+CREATE INDEX `import_batches_at` ON `import_batches` (`at`);--> statement-breakpoint
+CREATE TABLE `intake_bounces` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`sender` text NOT NULL,
+	`path` text,
+	`problems` text NOT NULL,
+	`at` text NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `intake_bounces_sender` ON `intake_bounces` (`sender`);--> statement-breakpoint
+CREATE TABLE `intake_notes` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`account` text NOT NULL,
+	`event_id` integer NOT NULL,
+	`sender` text NOT NULL,
+	`path` text,
+	`content_hash` text NOT NULL,
+	`front_matter` text NOT NULL,
+	`body` text NOT NULL,
+	`stale` integer NOT NULL,
+	`at` text NOT NULL,
+	FOREIGN KEY (`account`) REFERENCES `accounts`(`domain`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `intake_notes_hash` ON `intake_notes` (`content_hash`);--> statement-breakpoint
 CREATE TABLE `refusals` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`account` text,

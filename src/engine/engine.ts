@@ -13,6 +13,7 @@ import type { Db, Store } from '../store/open.js';
 import { accounts, actors, events, refusals, stageHistory, suppressions, timers } from '../store/schema.js';
 import { BadInputError, RefusedError, describeZodIssues } from './errors.js';
 import { upgradeSnapshot } from './upgrade.js';
+import { forbidden } from './roles.js';
 
 export type Source = 'cli' | 'intake' | 'import' | 'timer' | 'demo' | 'api';
 export const ACCOUNT_ADDED = 'ACCOUNT_ADDED';
@@ -87,6 +88,11 @@ export function createEngine(store: Store, opts: { machine: LadderMachine; rules
   function applyInTx(sub: Submission): Applied {
     const event = validate(sub.event);
     const now = iso(sub.now);
+    if (event.type.startsWith('xstate.after.') && sub.timerRowId === undefined) {
+      throw new BadInputError('type: timer events are fired by the sweep from a stored timer, never sent directly', 'type');
+    }
+    const denied = forbidden(event.type, event.role);
+    if (denied && !(event.type.startsWith('CRO_') && event.role !== 'cro')) refuse(sub.account, event, `cannot ${event.type} ${sub.account}: ${denied}`);
     if (sub.idempotencyKey) {
       const seen = q.byKey.get({ key: sub.idempotencyKey });
       if (seen) {
@@ -205,6 +211,8 @@ export function createEngine(store: Store, opts: { machine: LadderMachine; rules
   }
 
   function addAccount(acct: NewAccount, meta: Parameters<typeof addAccountInTx>[1]): Applied {
+    const denied = forbidden(ACCOUNT_ADDED, meta.role);
+    if (denied) throw new RefusedError(`cannot add ${acct.domain}: ${denied}`, acct.domain, ACCOUNT_ADDED);
     return sqlite.transaction(() => {
       const exists = db.select({ d: accounts.domain }).from(accounts).where(eq(accounts.domain, acct.domain)).get();
       if (exists) throw new RefusedError(`${acct.domain} is already on the ladder (ladder status ${acct.domain})`, acct.domain, ACCOUNT_ADDED);

@@ -116,3 +116,41 @@ export const escalations = sqliteTable('escalations', {
   detail: text('detail').notNull(),
   at: text('at').notNull(),
 }, (t) => [uniqueIndex('escalations_kind_subject').on(t.kind, t.subject)]);
+
+/** Accepted signal notes (LQ 5): front matter and body kept verbatim, linked to the SIGNAL event. */
+export const intakeNotes = sqliteTable('intake_notes', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  account: text('account').notNull().references(() => accounts.domain),
+  eventId: integer('event_id').notNull(),
+  sender: text('sender').notNull(),
+  path: text('path'),
+  contentHash: text('content_hash').notNull(),
+  frontMatter: text('front_matter').notNull(),
+  body: text('body').notNull(),
+  /** LQ 5.2: captured more than 14 days before intake: accepted, to be re-validated. */
+  stale: integer('stale', { mode: 'boolean' }).notNull(),
+  at: text('at').notNull(),
+}, (t) => [uniqueIndex('intake_notes_hash').on(t.contentHash)]);
+
+/** Notes that bounced for missing or mangled fields, per sender (LQ 5.2, 7.2: three bounces escalate). */
+export const intakeBounces = sqliteTable('intake_bounces', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  sender: text('sender').notNull(),
+  path: text('path'),
+  problems: text('problems').notNull(),
+  at: text('at').notNull(),
+}, (t) => [index('intake_bounces_sender').on(t.sender)]);
+
+/** One row per import batch (LQ 6-7): the weekly rejected rate and batch duplicate rate come from here. */
+export const importBatches = sqliteTable('import_batches', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  file: text('file').notNull(),
+  contentHash: text('content_hash').notNull(),
+  at: text('at').notNull(),
+  by: text('by').notNull(),
+  total: integer('total').notNull(),
+  unique: integer('unique_rows').notNull(),
+  duplicates: integer('duplicates').notNull(),
+  rejected: integer('rejected').notNull(),
+  report: text('report'),
+}, (t) => [index('import_batches_at').on(t.at)]);

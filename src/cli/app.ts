@@ -1,0 +1,48 @@
+// The `ladder` command line: parse, call the engine, print (STYLE 5). Commands throw typed errors;
+// src/cli/index.ts is the only place that exits.
+import { Command, CommanderError } from 'commander';
+import { CliContext, type CliIO, type GlobalOptions } from './context.js';
+import { registerCoreCommands } from './commands/core.js';
+import { registerEventCommands, type Run } from './commands/events.js';
+import { registerDemoCommand } from './commands/demo.js';
+
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const program = new Command('ladder');
+  let ctx: CliContext | undefined;
+  const run: Run = (fn) => async () => {
+    ctx = new CliContext(program.opts<GlobalOptions>(), io);
+    await fn(ctx);
+  };
+  program
+    .description('Ladder: B2B account lifecycle as durable state machines')
+    .option('--db <path>', 'SQLite database (default ./ladder.db or LADDER_DB)')
+    .option('--now <iso>', 'the clock for this command (ISO 8601); default: the current time')
+    .option('--as <user>', 'who acts (roles from ladder.config.json; default LADDER_AS)')
+    .option('--json', 'machine-readable output')
+    .option('--config <path>', 'configuration file (default ./ladder.config.json or LADDER_CONFIG)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError('(ladder --help lists the commands)');
+  registerCoreCommands(program, run);
+  registerEventCommands(program, run);
+  registerDemoCommand(program, run);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    const e = err as Error & { exitCode?: number };
+    if (typeof e.exitCode === 'number') {
+      if (ctx?.json) io.out(JSON.stringify({ error: { kind: e.name, message: e.message, field: (e as { field?: string }).field ?? null } }, null, 2));
+      else io.err(`ladder: ${e.message}`);
+      return e.exitCode;
+    }
+    io.err(`ladder: unexpected error: ${e.stack ?? e.message}`);
+    return 1;
+  } finally {
+    ctx?.close();
+  }
+}

@@ -1,0 +1,102 @@
+// init, account add, sweep, status, history, list, backup.
+import type { Command } from 'commander';
+import { TIERS, STAGES } from '../../../machines/types.js';
+import { BadInputError } from '../../engine/errors.js';
+import { sweep, countDue } from '../../engine/sweep.js';
+import { accountHistory, accountKey, accountStatus, listAccounts } from '../../queries.js';
+import type { CliContext } from '../context.js';
+import { describeApplied, emit, progressBar } from '../output.js';
+import type { Run } from './events.js';
+import { delayOf, timerLabel } from '../../../machines/timers.js';
+
+function number(field: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (raw === undefined || raw === '' || !Number.isFinite(n) || n < min || n > max) throw new BadInputError(`${field}: expected a number from ${min} to ${max}; got "${raw}"`, field);
+  return n;
+}
+
+export function registerCoreCommands(program: Command, run: Run) {
+  program.command('init').description('create the database (or bring it up to date) and apply migrations')
+    .action(() => run((ctx) => {
+      ctx.store();
+      emit(ctx, { db: ctx.dbPath, ok: true }, `ladder database ready at ${ctx.dbPath}`);
+    })());
+
+  const account = program.command('account').description('accounts');
+  account.command('add').argument('<domain>', 'company domain (normalized: acme.com)')
+    .requiredOption('--name <name>').requiredOption('--hq <location>').requiredOption('--tier <tier>', TIERS.join(', '))
+    .requiredOption('--icp <score>', 'ICP score 0-100')
+    .description('add one account at PROSPECT with the five required fields (LQ 6)')
+    .action(function (this: Command, domain: string) {
+      const o = this.opts();
+      return run((ctx) => {
+        const key = accountKey(domain);
+        if (!TIERS.includes(o.tier)) throw new BadInputError(`--tier: expected one of ${TIERS.join(', ')}; got "${o.tier}"`, 'tier');
+        for (const f of ['name', 'hq'] as const) if (!String(o[f]).trim()) throw new BadInputError(`--${f}: required and cannot be empty (LQ 6)`, f);
+        const icp = number('--icp', o.icp, 0, 100);
+        const applied = ctx.engine().addAccount({ domain: key, name: o.name.trim(), hq: o.hq.trim(), tier: o.tier, icpScore: icp }, { ...ctx.actor(), at: ctx.now, now: ctx.now, source: 'cli' });
+        emit(ctx, applied, describeApplied(applied));
+      })();
+    });
+
+  program.command('sweep').description('fire every timer due at or before --now and flag SLA breaches')
+    .option('--batch <n>', 'timers per transaction', '500')
+    .action(function (this: Command) {
+      const o = this.opts();
+      return run((ctx) => {
+        const engine = ctx.engine();
+        const now = ctx.now;
+        const bar = progressBar(ctx, 'sweep');
+        bar(0, countDue(engine, now));
+        const result = sweep(engine, { now, batchSize: number('--batch', o.batch, 1, 100_000), onProgress: (p) => bar(p.fired, p.due) });
+        bar.end();
+        const moves = Object.entries(result.transitions).map(([k, v]) => `  ${k}: ${v}`);
+        emit(ctx, result, [`sweep at ${now}: ${result.fired} timers fired (${result.slaBreaches} SLA breaches flagged, ${result.skipped} skipped)`, ...moves]);
+      })();
+    });
+
+  program.command('status').argument('<account>').description("an account's stage, gates, timers and flags")
+    .action((a: string) => run((ctx) => {
+      const s = accountStatus(ctx.engine(), accountKey(a), ctx.now);
+      const gates = Object.entries(s.gates).map(([g, r]) => `  ${g} ${r.verdict}${r.overridden ? ' (overridden by CRO)' : ''}: ${r.because}`);
+      emit(ctx, s, [
+        `${s.account} (${s.name}, ${s.hq}) — ${s.substate ? `${s.stage}: ${s.substate}` : s.stage} since ${s.since}`,
+        `tier ${s.tier}; ICP score ${s.icpScore}; priority ${s.flags.priority}${s.flags.suppressed ? '; SUPPRESSED' : ''}${s.flags.slaBreach.length ? `; SLA breach: ${s.flags.slaBreach.join(', ')}` : ''}`,
+        'gates:', ...gates,
+        `timers: ${s.timers.length ? s.timers.map((t) => `${t.timer} due ${t.dueAt}`).join(', ') : 'none'}`,
+      ]);
+    })());
+
+  program.command('history').argument('<account>').description('every event of an account, who/when/why, with stage moves')
+    .option('--refusals', 'include refused attempts')
+    .action(function (this: Command, a: string) {
+      const o = this.opts();
+      return run((ctx) => {
+        const h = accountHistory(ctx.engine(), accountKey(a), { refusals: o.refusals });
+        emit(ctx, h, [
+          ...h.events.map((e) => `${e.at}  #${e.seq} ${(delayOf(e.type) ? `timer: ${timerLabel(delayOf(e.type)!, ctx.config.rules)}` : e.type).padEnd(22)} ${`${e.by} (${e.role})`.padEnd(24)} ${e.from ?? '—'} → ${e.to}${e.reason ? `  "${e.reason}"` : ''}`),
+          ...h.refusals.map((r) => `${r.at}  REFUSED ${r.type} by ${r.by} (${r.role}): ${r.why}`),
+        ]);
+      })();
+    });
+
+  program.command('list').description('accounts, optionally by stage')
+    .option('--stage <stage>', STAGES.join(', ')).option('--substate <s>', 'dossier, review, confirmed')
+    .action(function (this: Command) {
+      const o = this.opts();
+      return run((ctx) => {
+        if (o.stage && !STAGES.includes(o.stage)) throw new BadInputError(`--stage: expected one of ${STAGES.join(', ')}; got "${o.stage}"`, 'stage');
+        const rows = listAccounts(ctx.engine(), { stage: o.stage, substate: o.substate });
+        emit(ctx, rows, rows.length ? rows.map((r) => `${r.account.padEnd(32)} ${(r.substate ? `${r.stage}: ${r.substate}` : r.stage).padEnd(22)} ${r.tier}`) : 'no accounts');
+      })();
+    });
+
+  program.command('backup').argument('<path>').description("online backup of the database (SQLite's backup API) while commands run")
+    .action((path: string) => run(async (ctx) => {
+      const store = ctx.store({ mustExist: true });
+      await store.sqlite.backup(path);
+      emit(ctx, { backup: path, from: ctx.dbPath }, `backed up ${ctx.dbPath} to ${path}`);
+    })());
+}
+
+export type { CliContext };

@@ -1,0 +1,23 @@
+// Who may send which event. Enforced in the engine, so no path (CLI, intake, demo) can bypass it; the
+// machine's own `isCro` guard backs up the CRO-only commands (HO 3.6, 4.3).
+import type { Role } from '../../machines/events.js';
+
+const OPS: Role[] = ['sales.ops', 'cro'];
+export const PERMISSIONS: Record<string, readonly Role[]> = {
+  ACCOUNT_ADDED: OPS,
+  SIGNAL: ['sales.ops', 'cro', 'cmo'],
+  FACTS: OPS,
+  DOSSIER: OPS,
+  CRO_CONFIRM: ['cro'], CRO_DISPUTE: ['cro'], CRO_FLAG: ['cro'], CRO_OVERRIDE: ['cro'], CRO_REOPEN: ['cro'],
+  BRIEFING_SCHEDULED: OPS, BRIEFING_COMPLETED: OPS,
+  ASSESSMENT_QUALIFIED: OPS, ASSESSMENT_WON: OPS, ASSESSMENT_LOST: OPS,
+  DISQUALIFY: OPS, ARCHIVE: OPS,
+};
+
+/** null when allowed, else why not. Timer events belong to the system alone. */
+export function forbidden(eventType: string, role: string): string | null {
+  if (eventType.startsWith('xstate.after.')) return role === 'system' ? null : 'timers fire only from the sweep';
+  const allowed = PERMISSIONS[eventType];
+  if (!allowed) return `unknown event ${eventType}`;
+  return allowed.includes(role as Role) ? null : `${eventType} is for ${allowed.join(' / ')}; this user acts as ${role}`;
+}
