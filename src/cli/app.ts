@@ -5,6 +5,10 @@ import { CliContext, type CliIO, type GlobalOptions } from './context.js';
 import { registerCoreCommands } from './commands/core.js';
 import { registerEventCommands, type Run } from './commands/events.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerDiagramCommands } from './commands/diagram.js';
+import { registerReportCommands } from './commands/report.js';
+import { registerImportCommands } from './commands/import.js';
+import { registerMondayCommands } from './commands/monday.js';
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const program = new Command('ladder');
@@ -26,6 +30,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   registerCoreCommands(program, run);
   registerEventCommands(program, run);
   registerDemoCommand(program, run);
+  registerImportCommands(program, run);
+  registerMondayCommands(program, run);
+  registerDiagramCommands(program, run);
+  registerReportCommands(program, run);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -1,0 +1,7 @@
+// `ladder monday` commands. Registered by src/cli/app.ts.
+import type { Command } from 'commander';
+import type { Run } from './events.js';
+
+export function registerMondayCommands(program: Command, run: Run): void {
+  void program; void run;
+}

@@ -1,0 +1,7 @@
+// `ladder report` commands. Registered by src/cli/app.ts.
+import type { Command } from 'commander';
+import type { Run } from './events.js';
+
+export function registerReportCommands(program: Command, run: Run): void {
+  void program; void run;
+}
