@@ -71,3 +71,9 @@ export function foldEvent(ctx: LadderContext, event: LadderEvent, cfg: RulesConf
     default: return ctx;
   }
 }
+
+/** SLA breaches that hold now: flagged in the current sub-state since it was entered (HO 4.2-4.3). */
+export function currentSlaBreaches(ctx: LadderContext, substate: string | null): SlaKind[] {
+  if (!substate || !ctx.substateEnteredAt) return [];
+  return [...new Set(ctx.slaBreaches.filter((b) => b.kind === substate && b.at >= ctx.substateEnteredAt!).map((b) => b.kind))];
+}

@@ -5,6 +5,7 @@ import { accounts, actors, events, refusals, stageHistory, timers } from './stor
 import { gateResults, signalEvaluation } from '../machines/guards.js';
 import type { LadderMachineContext } from '../machines/ladder.js';
 import { stageOf } from '../machines/stage.js';
+import { currentSlaBreaches } from '../machines/context.js';
 import { BadInputError } from './engine/errors.js';
 import { normalizeDomain } from '../machines/rules/domain.js';
 
@@ -26,14 +27,14 @@ export function accountStatus(engine: Engine, account: string, now: string) {
   const pending = db.select().from(timers).where(and(eq(timers.account, account), eq(timers.status, 'pending'))).orderBy(asc(timers.dueAt)).all();
   const gates = gateResults(ctx, now, engine.rules);
   const signals = signalEvaluation(ctx, now, engine.rules);
-  const sla = ctx.slaBreaches.filter((b) => ctx.substateEnteredAt && b.at >= ctx.substateEnteredAt && b.kind === substate);
+  const sla = currentSlaBreaches(ctx, substate);
   return {
     account, name: acct.name, hq: acct.hq, stage, substate, tier: ctx.tier, icpScore: acct.icpScore,
     gates: Object.fromEntries(Object.entries(gates).map(([g, r]) => [g, { ...r, overridden: ctx.override?.gate === g }])),
     since: open?.enteredAt ?? null,
     timers: pending.map((t) => ({ timer: t.timerId.split('.')[2] ?? t.timerId, dueAt: t.dueAt })),
     flags: {
-      priority: ctx.priority, slaBreach: sla.map((b) => b.kind), suppressed: ctx.suppressed,
+      priority: ctx.priority, slaBreach: sla, suppressed: ctx.suppressed,
       croWeight: signals.croWeight, fastTrack: ctx.sqlEntry?.via ?? null, override: ctx.override,
     },
     signals: { credit: signals.credit, counted: signals.counted.length, firstTouch: ctx.firstTouch, lastEngagementAt: ctx.lastEngagementAt },

@@ -10,12 +10,23 @@ import { registerReportCommands } from './commands/report.js';
 import { registerImportCommands } from './commands/import.js';
 import { registerMondayCommands } from './commands/monday.js';
 
+/** monday.pushAfterCommands: the board follows every command that changed an account. */
+async function pushAfter(ctx: CliContext): Promise<void> {
+  if (!ctx.engineOpened || !ctx.monday?.pushAfterCommands) return;
+  const { hasWork } = await import('../monday/pusher.js');
+  if (!hasWork(ctx.store())) return;
+  const { runPush, describePush } = await import('./commands/monday.js');
+  const r = await runPush(ctx);
+  if (!ctx.json) for (const line of describePush(r)) ctx.io.err(line);
+}
+
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const program = new Command('ladder');
   let ctx: CliContext | undefined;
   const run: Run = (fn) => async () => {
     ctx = new CliContext(program.opts<GlobalOptions>(), io);
     await fn(ctx);
+    await pushAfter(ctx);
   };
   program
     .description('Ladder: B2B account lifecycle as durable state machines')

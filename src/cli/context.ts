@@ -9,6 +9,9 @@ import { loadConfig, type LadderConfig } from '../config.js';
 import { createEngine, type Engine, type TransitionHook } from '../engine/engine.js';
 import { BadInputError } from '../engine/errors.js';
 import { openStore, type Store } from '../store/open.js';
+import { mondayEndpoint, mondayToken, parseMondayConfig, type MondayConfig } from '../monday/config.js';
+import { outboxHook } from '../monday/outbox.js';
+import { createTransport, type Transport } from '../monday/transport.js';
 
 export type GlobalOptions = { db?: string; now?: string; as?: string; json?: boolean; config?: string };
 
@@ -56,11 +59,28 @@ export class CliContext {
     return this._store;
   }
 
+  /** The monday board configuration when ladder.config.json has a "monday" section (or a test set one). */
+  get monday(): MondayConfig | null {
+    if (this._monday === undefined) this._monday = this.config.monday ? parseMondayConfig(this.config.monday) : null;
+    return this._monday && this._monday.enabled ? this._monday : null;
+  }
+  set monday(cfg: MondayConfig | null) { this._monday = cfg; }
+  private _monday?: MondayConfig | null;
+
+  mondayTransport(): Transport {
+    const cfg = this.monday;
+    if (!cfg) throw new BadInputError('monday: not configured; add a "monday" section to ladder.config.json (see README, "The monday board")', 'monday');
+    return createTransport({ endpoint: mondayEndpoint(cfg, this.io.env), token: mondayToken(cfg, this.io.env), apiVersion: cfg.apiVersion, timeoutMs: cfg.retry.timeoutMs });
+  }
+
   engine(opts: { mustExist?: boolean } = { mustExist: true }): Engine {
+    if (!this._engine && this.monday) this.hooks.push(outboxHook(this.monday, this.config.rules));
     return (this._engine ??= createEngine(this.store(opts), {
       machine: createLadderMachine(this.config.rules), rules: this.config.rules, hooks: this.hooks,
     }));
   }
+
+  get engineOpened(): boolean { return this._engine !== undefined; }
 
   close(): void { this._store?.close(); }
 }

@@ -154,3 +154,44 @@ export const importBatches = sqliteTable('import_batches', {
   rejected: integer('rejected').notNull(),
   report: text('report'),
 }, (t) => [index('import_batches_at').on(t.at)]);
+
+/**
+ * The monday outbox, item side: the desired column values of each account's item, coalesced (many
+ * transitions between pushes give one write of the latest values). Written in the transition's transaction.
+ */
+export const mondayItems = sqliteTable('monday_items', {
+  account: text('account').primaryKey().references(() => accounts.domain),
+  itemId: text('item_id'),
+  desired: text('desired').notNull(),
+  desiredVersion: integer('desired_version').notNull(),
+  pushedVersion: integer('pushed_version').notNull().default(0),
+  /** 'dead': a permanent failure parked until `ladder monday retry`. */
+  state: text('state', { enum: ['ok', 'dead'] }).notNull().default('ok'),
+  deadReason: text('dead_reason'),
+  deadFix: text('dead_fix'),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+  updatedAt: text('updated_at').notNull(),
+}, (t) => [
+  index('monday_items_dirty').on(t.account).where(sql`desired_version > pushed_version or item_id is null`),
+  index('monday_items_item').on(t.itemId),
+]);
+
+/** The monday outbox, comment side: one row per audit comment, keyed so it is posted exactly once. */
+export const mondayComments = sqliteTable('monday_comments', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  account: text('account').notNull().references(() => accounts.domain),
+  key: text('key').notNull(),
+  body: text('body').notNull(),
+  /** 'uncertain': sent, but the answer was lost; the item's updates are checked before re-posting. */
+  status: text('status', { enum: ['pending', 'uncertain', 'posted', 'dead'] }).notNull().default('pending'),
+  updateId: text('update_id'),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+  deadFix: text('dead_fix'),
+  createdAt: text('created_at').notNull(),
+  postedAt: text('posted_at'),
+}, (t) => [
+  uniqueIndex('monday_comments_key').on(t.key),
+  index('monday_comments_open').on(t.status, t.id).where(sql`status in ('pending', 'uncertain')`),
+]);

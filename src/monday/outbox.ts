@@ -1,0 +1,38 @@
+// The transactional outbox (issue 4): an engine hook that, inside the transition's own transaction,
+// stores the item's desired column values (coalesced by version) and the comments the transition owes.
+import { eq } from 'drizzle-orm';
+import type { TransitionHook } from '../engine/engine.js';
+import { accounts, mondayComments, mondayItems } from '../store/schema.js';
+import type { Db } from '../store/open.js';
+import type { RulesConfig } from '../../machines/rules/config.js';
+import type { LadderContext } from '../../machines/context.js';
+import { stageOf } from '../../machines/stage.js';
+import type { MondayConfig } from './config.js';
+import { commentsFor, projectItem, type ItemProjection } from './projection.js';
+
+export function outboxHook(cfg: MondayConfig, rules: RulesConfig): TransitionHook {
+  return ({ tx, account, event, eventId, before, after, prev, next, now }) => {
+    const acct = tx.select().from(accounts).where(eq(accounts.domain, account)).get();
+    if (!acct) return;
+    const ctx = next.context as LadderContext;
+    queueProjection(tx, account, projectItem(acct, ctx, after, cfg), now);
+    for (const c of commentsFor({ event, eventId, before, after, prev, next: ctx, rules })) {
+      tx.insert(mondayComments).values({ account, key: c.key, body: c.body, createdAt: now }).onConflictDoNothing().run();
+    }
+  };
+}
+
+/** Upserts the desired values; bumps the version only when they changed (coalescing). */
+export function queueProjection(tx: Db, account: string, p: ItemProjection, now: string, force = false): boolean {
+  const desired = JSON.stringify(p);
+  const row = tx.select({ desired: mondayItems.desired, v: mondayItems.desiredVersion }).from(mondayItems).where(eq(mondayItems.account, account)).get();
+  if (!row) {
+    tx.insert(mondayItems).values({ account, desired, desiredVersion: 1, pushedVersion: 0, updatedAt: now }).run();
+    return true;
+  }
+  if (row.desired === desired && !force) return false;
+  tx.update(mondayItems).set({ desired, desiredVersion: row.v + 1, updatedAt: now }).where(eq(mondayItems.account, account)).run();
+  return true;
+}
+
+export { stageOf };
