@@ -10,7 +10,7 @@ import type { LadderCommandEvent, Role } from '../../machines/events.js';
 import { makeCompany, type FleetAccount } from './fleet.js';
 import { rng } from './random.js';
 
-export type DemoOptions = { accounts: number; days: number; seed: number; start: string; onDay?: (day: number, at: string, counts: Record<string, number>) => void };
+export type DemoOptions = { accounts: number; days: number; seed: number; start: string; onDay?: (day: number, at: string, counts: Record<string, number>) => void | Promise<void> };
 export type DemoSummary = {
   accounts: number; days: number; seed: number; start: string; end: string;
   events: number; refused: number; timersFired: number; slaBreaches: number;
@@ -22,7 +22,7 @@ const SIGNAL_MIX: [SignalCode, number][] = [['E1', 40], ['E2', 14], ['E5', 10], 
 const INTERACTIONS: [E1Interaction, number][] = [['like', 45], ['comment', 30], ['share', 15], ['save', 10]];
 const SCORES: [BuyingScore, number][] = [['CONFIRMED', 25], ['LIKELY', 35], ['UNVERIFIED', 25], ['NOT_PRESENT', 15]];
 
-export function runDemo(engine: Engine, opts: DemoOptions): DemoSummary {
+export async function runDemo(engine: Engine, opts: DemoOptions): Promise<DemoSummary> {
   const r = rng(opts.seed);
   const startMs = Date.parse(opts.start);
   const ops = { by: 'sales.ops', role: 'sales.ops' as const };
@@ -93,7 +93,7 @@ export function runDemo(engine: Engine, opts: DemoOptions): DemoSummary {
     summary.slaBreaches += swept.slaBreaches;
     for (const [k, v] of Object.entries(swept.transitions)) summary.transitions[k] = (summary.transitions[k] ?? 0) + v;
     summary.events += swept.fired;
-    opts.onDay?.(d, at(23), stageCounts(engine));
+    await opts.onDay?.(d, at(23), stageCounts(engine));
     summary.end = at(23);
   }
   summary.counts = stageCounts(engine);

@@ -1,7 +1,7 @@
 // One GraphQL request to monday through the official SDK (@mondaydotcomorg/api's ApiClient), with the
 // outcome classified the way the pusher needs it: done (with per-alias errors), retry (transient; maybe
 // applied), or fatal (the whole request can never succeed as is). The token never leaves this file in text.
-import { ApiClient, ClientError } from '@mondaydotcomorg/api';
+import { ApiClient } from '@mondaydotcomorg/api';
 import { redact } from './config.js';
 
 export type GqlError = { message: string; path?: (string | number)[]; extensions?: { code?: string; retry_in_seconds?: number; [k: string]: unknown } };
@@ -46,11 +46,13 @@ export function createTransport(opts: { endpoint: string; token: string; apiVers
       const complexity = (data.complexity ?? null) as Complexity | null;
       return { kind: 'done', data, errors, complexity };
     } catch (err) {
-      if (err instanceof ClientError) {
-        const status = err.response.status;
-        const headers = (err.response as { headers?: Headers }).headers;
+      // graphql-request's ClientError (the SDK is CommonJS; its ClientError is not a named ESM export here).
+      const ce = err as { response?: { status?: number; headers?: Headers; errors?: unknown[] } };
+      if (ce.response && typeof ce.response.status === 'number') {
+        const status = ce.response.status;
+        const headers = ce.response.headers;
         const retryAfter = Number(headers?.get?.('retry-after'));
-        const errors = (err.response.errors ?? []) as unknown as GqlError[];
+        const errors = (ce.response.errors ?? []) as unknown as GqlError[];
         const first = errors[0];
         if (status === 429) return { kind: 'retry', reason: hide(`HTTP 429 ${first?.extensions?.code ?? 'rate limited'}`), waitMs: waitFrom(retryAfter, first), ambiguous: false };
         if (status >= 500) return { kind: 'retry', reason: `HTTP ${status} from monday`, waitMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : null, ambiguous: true };

@@ -5,6 +5,11 @@ import { runDemo } from '../../demo/simulate.js';
 import { STAGES } from '../../../machines/types.js';
 import { BadInputError } from '../../engine/errors.js';
 import type { Run } from './events.js';
+import { startEmulator } from '../../monday/emulator/index.js';
+import { parseMondayConfig } from '../../monday/config.js';
+import { createTransport } from '../../monday/transport.js';
+import { push } from '../../monday/pusher.js';
+import { verify } from '../../monday/verify.js';
 
 const COLUMNS = [...STAGES.flatMap((s) => (s === 'SQL' ? ['SQL.dossier', 'SQL.review', 'SQL.confirmed'] : [s]))];
 const SHORT: Record<string, string> = { PROSPECT: 'PROSP', 'SQL.dossier': 'SQL:dos', 'SQL.review': 'SQL:rev', 'SQL.confirmed': 'SQL:conf', BRIEFING_READY: 'BRIEF', ASSESSMENT_QUALIFIED: 'ASSESS', DISQUALIFIED: 'DQ', RECYCLED: 'RECYC', ARCHIVED: 'ARCH' };
@@ -18,32 +23,51 @@ const int = (field: string, raw: string, min: number, max: number) => {
 export function registerDemoCommand(program: Command, run: Run) {
   program.command('demo')
     .description('seed a synthetic fleet in ./ladder-demo.db and run 120 simulated days of the daily routine')
-    .option('--accounts <n>', 'fleet size', '300').option('--days <n>', 'simulated days', '120').option('--seed <n>', 'random seed', '42')
+    .option('--accounts <n>', 'fleet size', '300').option('--no-monday', 'do not project onto the local monday emulator').option('--days <n>', 'simulated days', '120').option('--seed <n>', 'random seed', '42')
     .action(function (this: Command) {
       const o = this.opts();
-      return run((ctx) => {
+      return run(async (ctx) => {
         if (!ctx.opts.db && !ctx.io.env.LADDER_DB) ctx.opts.db = 'ladder-demo.db';
         const accounts = int('--accounts', o.accounts, 1, 100_000);
         const days = int('--days', o.days, 1, 3650);
         const seed = int('--seed', o.seed, 0, 2 ** 31);
         for (const suffix of ['', '-wal', '-shm']) if (existsSync(ctx.dbPath + suffix)) rmSync(ctx.dbPath + suffix);
         const start = ctx.opts.now ? ctx.now : '2026-01-05T00:00:00.000Z';
+        // The board: a local monday emulator, so a newcomer sees the board move without a monday account.
+        // Its clock is the simulation's: budget resets and retry waits pass in simulated time, not real time.
+        let clockMs = Date.parse(start);
+        const emu = o.monday ? await startEmulator({ port: 0, clock: () => clockMs }) : null;
+        const board = emu ? { cfg: parseMondayConfig({ endpoint: emu.url }), transport: createTransport({ endpoint: emu.url, token: 'demo-token', apiVersion: '2026-10', timeoutMs: 10_000 }) } : null;
+        if (board) ctx.monday = board.cfg;
         const engine = ctx.engine({ mustExist: false });
+        const pushes = { requests: 0, comments: 0, writes: 0 };
         if (!ctx.json) {
           ctx.io.out(`ladder demo: ${accounts} accounts, ${days} days from ${start.slice(0, 10)}, seed ${seed} → ${ctx.dbPath}`);
           ctx.io.out(['day', ...COLUMNS.map((c) => SHORT[c] ?? c)].map((c) => c.padStart(8)).join(''));
         }
-        const summary = runDemo(engine, {
+        const summary = await runDemo(engine, {
           accounts, days, seed, start,
-          onDay: (d, _at, counts) => {
+          onDay: async (d, at, counts) => {
+            if (board) {
+              clockMs = Math.max(clockMs, Date.parse(at));
+              const r = await push(engine.store, board.cfg, board.transport, { now: () => at, sleep: async (ms) => { clockMs += ms; } });
+              pushes.comments += r.commentsPosted; pushes.writes += r.columnWrites + r.created;
+            }
             if (!ctx.json && (d % 10 === 0 || d === days)) ctx.io.out([String(d), ...COLUMNS.map((c) => String(counts[c] ?? 0))].map((c) => c.padStart(8)).join(''));
           },
         });
-        if (ctx.json) { ctx.io.out(JSON.stringify({ db: ctx.dbPath, ...summary }, null, 2)); return; }
+        let boardSummary: Record<string, unknown> | null = null;
+        if (board && emu) {
+          const v = await verify(engine, board.cfg, board.transport, { repair: false, now: summary.end });
+          boardSummary = { endpoint: 'local emulator', requests: board.transport.stats.requests, itemWrites: pushes.writes, commentsPosted: pushes.comments, items: v.items, equalToMachine: v.equal, drift: v.drift.length };
+          await emu.close();
+        }
+        if (ctx.json) { ctx.io.out(JSON.stringify({ db: ctx.dbPath, ...summary, board: boardSummary }, null, 2)); return; }
         const moves = Object.entries(summary.transitions).sort((a, b) => b[1] - a[1]).map(([k, v]) => `  ${k.padEnd(36)} ${v}`);
         ctx.io.out([
           '', `${summary.events} events recorded, ${summary.refused} refused by the rules, ${summary.timersFired} timers fired (${summary.slaBreaches} SLA breaches flagged).`,
           'stage moves:', ...moves, '',
+          ...(boardSummary ? [`monday board (local emulator): ${boardSummary.items} items, ${boardSummary.equalToMachine} equal to the machine, ${boardSummary.drift} drifted; ${boardSummary.commentsPosted} audit comments posted in ${boardSummary.requests} requests.`, ''] : []),
           `Explore it: ladder --db ${ctx.dbPath} list --stage SQL · ladder --db ${ctx.dbPath} history <account>`,
         ].join('\n'));
       })();
