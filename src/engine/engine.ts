@@ -12,7 +12,7 @@ import type { Tier, AccountFacts } from '../../machines/types.js';
 import type { Db, Store } from '../store/open.js';
 import { accounts, actors, events, refusals, stageHistory, suppressions, timers } from '../store/schema.js';
 import { BadInputError, RefusedError, describeZodIssues } from './errors.js';
-import { upgradeSnapshot } from './upgrade.js';
+import { upgradeSnapshot, SNAPSHOT_MIGRATIONS, type SnapshotMigration } from './upgrade.js';
 import { forbidden } from './roles.js';
 
 export type Source = 'cli' | 'intake' | 'import' | 'timer' | 'demo' | 'api';
@@ -57,10 +57,19 @@ export function persistSnapshot(s: AnyMachineSnapshot): string {
   return JSON.stringify({ status: s.status, value: s.value, context: s.context });
 }
 
-export function createEngine(store: Store, opts: { machine: LadderMachine; rules: RulesConfig; hooks?: TransitionHook[] }) {
+export type EngineOptions = {
+  machine: LadderMachine; rules: RulesConfig; hooks?: TransitionHook[];
+  /** The version this machine writes; stored snapshots of older versions are upgraded on load. */
+  machineVersion?: number;
+  migrations?: ReadonlyMap<number, SnapshotMigration>;
+};
+
+export function createEngine(store: Store, opts: EngineOptions) {
   const { db, sqlite } = store;
   const { machine, rules } = opts;
   const hooks = opts.hooks ?? [];
+  const version = opts.machineVersion ?? MACHINE_VERSION;
+  const migrations = opts.migrations ?? SNAPSHOT_MIGRATIONS;
 
   const q = {
     actor: db.select().from(actors).where(eq(actors.account, sql.placeholder('account'))).prepare(),
@@ -69,7 +78,7 @@ export function createEngine(store: Store, opts: { machine: LadderMachine; rules
   };
 
   function restore(row: { snapshot: string; machineVersion: number; account: string }): AnyMachineSnapshot {
-    const stored = upgradeSnapshot(JSON.parse(row.snapshot), row.machineVersion, row.account);
+    const stored = upgradeSnapshot(JSON.parse(row.snapshot), row.machineVersion, row.account, version, migrations);
     return machine.resolveState(stored as Parameters<typeof machine.resolveState>[0]);
   }
 
@@ -120,7 +129,7 @@ export function createEngine(store: Store, opts: { machine: LadderMachine; rules
     const version = row.version + 1;
 
     const updated = db.update(actors).set({
-      snapshot: persistSnapshot(next), machineVersion: MACHINE_VERSION, stage: after.stage, substate: after.substate, version, updatedAt: now,
+      snapshot: persistSnapshot(next), machineVersion: version, stage: after.stage, substate: after.substate, version, updatedAt: now,
     }).where(and(eq(actors.account, sub.account), eq(actors.version, row.version))).run();
     if (updated.changes !== 1) refuse(sub.account, event, `stale version for ${sub.account}: it moved while this event was applied; retry`);
 
@@ -197,7 +206,7 @@ export function createEngine(store: Store, opts: { machine: LadderMachine; rules
       domain: acct.domain, name: acct.name, hq: acct.hq, tier: acct.tier, icpScore: acct.icpScore,
       extra: JSON.stringify(acct.extra ?? {}), createdAt: at, createdBy: meta.by,
     }).run();
-    db.insert(actors).values({ account: acct.domain, machineVersion: MACHINE_VERSION, snapshot: persistSnapshot(snap), stage: after.stage, substate: after.substate, version: 1, updatedAt: iso(meta.now) }).run();
+    db.insert(actors).values({ account: acct.domain, machineVersion: version, snapshot: persistSnapshot(snap), stage: after.stage, substate: after.substate, version: 1, updatedAt: iso(meta.now) }).run();
     const payload = { type: ACCOUNT_ADDED, at, by: meta.by, role: meta.role, input: { account: acct.domain, tier: acct.tier, facts: acct.facts ?? {}, at }, name: acct.name, hq: acct.hq, icpScore: acct.icpScore };
     const eventId = Number(db.insert(events).values({
       account: acct.domain, seq: 1, type: ACCOUNT_ADDED, payload: JSON.stringify(payload), by: meta.by, role: meta.role, source: meta.source,
@@ -225,7 +234,7 @@ export function createEngine(store: Store, opts: { machine: LadderMachine; rules
     return row ? { snapshot: restore(row), version: row.version } : null;
   }
 
-  return { submit, applyInTx, addAccount, addAccountInTx, load, restore, recordRefusal, machine, rules, store };
+  return { submit, applyInTx, addAccount, addAccountInTx, load, restore, recordRefusal, machine, rules, store, machineVersion: version };
 }
 export type Engine = ReturnType<typeof createEngine>;
 

@@ -1,7 +1,39 @@
-// `ladder import` commands. Registered by src/cli/app.ts.
+// `ladder import FILE.csv|FILE.json [--dry-run] [--report out.json]` (LQ 6 stage gate).
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { importFile } from '../../intake/importer.js';
+import { ImportFileError } from '../../intake/errors.js';
+import { BadInputError } from '../../engine/errors.js';
+import { emit, progressBar } from '../output.js';
 import type { Run } from './events.js';
 
 export function registerImportCommands(program: Command, run: Run): void {
-  void program; void run;
+  program.command('import').argument('<file>', 'a .csv or .json file of accounts (Name, Domain, HQ, Tier, ICP Score)')
+    .description('the import stage gate (LQ 6): unique rows become PROSPECTs, duplicates are reconciled, rejected rows are reported')
+    .option('--dry-run', 'sort and report, write nothing')
+    .option('--report <out.json>', 'write the three buckets to this file')
+    .action(function (this: Command, file: string) {
+      const o = this.opts();
+      return run(async (ctx) => {
+        const bar = progressBar(ctx, 'import');
+        let report;
+        try {
+          report = await importFile(ctx.engine(), { path: resolve(file), now: ctx.now, actor: ctx.actor(), dryRun: Boolean(o.dryRun), onProgress: (n) => bar(n, n) });
+        } catch (err) {
+          if (err instanceof ImportFileError) throw new BadInputError(err.message, 'file');
+          throw err;
+        } finally { bar.end(); }
+        if (o.report) writeFileSync(resolve(o.report), `${JSON.stringify(report, null, 2)}\n`);
+        const c = report.counts;
+        emit(ctx, report, [
+          `${report.dryRun ? 'DRY RUN: ' : ''}${c.total} rows: ${c.unique} unique (${c.archived} archived as Tier Reject), ${c.duplicates} duplicates, ${c.rejected} rejected${c.alreadyImported ? `, ${c.alreadyImported} already imported from this file` : ''}`,
+          ...report.rejected.slice(0, 20).map((r) => `  rejected row ${r.row}: ${r.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`),
+          ...(report.rejected.length > 20 ? [`  … ${report.rejected.length - 20} more (see --report)`] : []),
+          ...report.duplicates.filter((d) => d.conflicts.length).slice(0, 20).map((d) => `  conflict row ${d.row} (${d.domain}): ${d.conflicts.map((x) => `${x.field} "${x.existing}" kept, "${x.incoming}" reported`).join('; ')}`),
+          ...report.escalations.map((e) => `ESCALATION (${e.severity}): ${e.detail}`),
+          ...(o.report ? [`report: ${resolve(o.report)}`] : []),
+        ]);
+      })();
+    });
 }
