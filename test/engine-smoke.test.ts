@@ -34,3 +34,15 @@ describe('the core scenario through the engine', () => {
     console.log(env.store.db.select().from(events).all().map((e) => [e.seq, e.type, e.at, e.stageAfter]));
   });
 });
+
+describe('stored snapshots carry the machine version', () => {
+  it('stamps the machine version, not the row version, on every write', () => {
+    env = tempEngine();
+    const { engine } = env;
+    const ops = { by: 'ana', role: 'sales.ops' as const };
+    engine.addAccount({ domain: 'v.com', name: 'V', hq: 'Oslo', tier: 'Tier 2', icpScore: 50 }, { ...ops, at: T0, source: 'cli', now: T0 });
+    for (let i = 0; i < 3; i++) engine.submit({ account: 'v.com', source: 'cli', now: T0, event: { type: 'FACTS', ...ops, at: T0, facts: { employees: 300 + i } } });
+    const row = env.store.sqlite.prepare('select machine_version, version from actors where account = ?').get('v.com') as { machine_version: number; version: number };
+    expect(row).toEqual({ machine_version: 1, version: 4 });
+  });
+});

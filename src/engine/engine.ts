@@ -68,7 +68,7 @@ export function createEngine(store: Store, opts: EngineOptions) {
   const { db, sqlite } = store;
   const { machine, rules } = opts;
   const hooks = opts.hooks ?? [];
-  const version = opts.machineVersion ?? MACHINE_VERSION;
+  const machineVersion = opts.machineVersion ?? MACHINE_VERSION;
   const migrations = opts.migrations ?? SNAPSHOT_MIGRATIONS;
 
   const q = {
@@ -78,7 +78,7 @@ export function createEngine(store: Store, opts: EngineOptions) {
   };
 
   function restore(row: { snapshot: string; machineVersion: number; account: string }): AnyMachineSnapshot {
-    const stored = upgradeSnapshot(JSON.parse(row.snapshot), row.machineVersion, row.account, version, migrations);
+    const stored = upgradeSnapshot(JSON.parse(row.snapshot), row.machineVersion, row.account, machineVersion, migrations);
     return machine.resolveState(stored as Parameters<typeof machine.resolveState>[0]);
   }
 
@@ -129,7 +129,7 @@ export function createEngine(store: Store, opts: EngineOptions) {
     const version = row.version + 1;
 
     const updated = db.update(actors).set({
-      snapshot: persistSnapshot(next), machineVersion: version, stage: after.stage, substate: after.substate, version, updatedAt: now,
+      snapshot: persistSnapshot(next), machineVersion, stage: after.stage, substate: after.substate, version, updatedAt: now,
     }).where(and(eq(actors.account, sub.account), eq(actors.version, row.version))).run();
     if (updated.changes !== 1) refuse(sub.account, event, `stale version for ${sub.account}: it moved while this event was applied; retry`);
 
@@ -206,7 +206,7 @@ export function createEngine(store: Store, opts: EngineOptions) {
       domain: acct.domain, name: acct.name, hq: acct.hq, tier: acct.tier, icpScore: acct.icpScore,
       extra: JSON.stringify(acct.extra ?? {}), createdAt: at, createdBy: meta.by,
     }).run();
-    db.insert(actors).values({ account: acct.domain, machineVersion: version, snapshot: persistSnapshot(snap), stage: after.stage, substate: after.substate, version: 1, updatedAt: iso(meta.now) }).run();
+    db.insert(actors).values({ account: acct.domain, machineVersion, snapshot: persistSnapshot(snap), stage: after.stage, substate: after.substate, version: 1, updatedAt: iso(meta.now) }).run();
     const payload = { type: ACCOUNT_ADDED, at, by: meta.by, role: meta.role, input: { account: acct.domain, tier: acct.tier, facts: acct.facts ?? {}, at }, name: acct.name, hq: acct.hq, icpScore: acct.icpScore };
     const eventId = Number(db.insert(events).values({
       account: acct.domain, seq: 1, type: ACCOUNT_ADDED, payload: JSON.stringify(payload), by: meta.by, role: meta.role, source: meta.source,
@@ -234,7 +234,7 @@ export function createEngine(store: Store, opts: EngineOptions) {
     return row ? { snapshot: restore(row), version: row.version } : null;
   }
 
-  return { submit, applyInTx, addAccount, addAccountInTx, load, restore, recordRefusal, machine, rules, store, machineVersion: version };
+  return { submit, applyInTx, addAccount, addAccountInTx, load, restore, recordRefusal, machine, rules, store, machineVersion };
 }
 export type Engine = ReturnType<typeof createEngine>;
 
