@@ -8,6 +8,7 @@ import type { CliContext } from '../context.js';
 import { describeApplied, emit, progressBar } from '../output.js';
 import type { Run } from './events.js';
 import { delayOf, timerLabel } from '../../../machines/timers.js';
+import { writeAccountPathDiagram } from '../../diagram/path.js';
 
 function number(field: string, raw: string, min: number, max: number): number {
   const n = Number(raw);
@@ -69,14 +70,18 @@ export function registerCoreCommands(program: Command, run: Run) {
 
   program.command('history').argument('<account>').description('every event of an account, who/when/why, with stage moves')
     .option('--refusals', 'include refused attempts')
+    .option('--diagram <out.svg>', 'also draw the ladder with the path this account took, each step dated (SVG)')
     .action(function (this: Command, a: string) {
       const o = this.opts();
-      return run((ctx) => {
+      return run(async (ctx) => {
         const h = accountHistory(ctx.engine(), accountKey(a), { refusals: o.refusals });
         emit(ctx, h, [
           ...h.events.map((e) => `${e.at}  #${e.seq} ${(delayOf(e.type) ? `timer: ${timerLabel(delayOf(e.type)!, ctx.config.rules)}` : e.type).padEnd(22)} ${`${e.by} (${e.role})`.padEnd(24)} ${e.from ?? '—'} → ${e.to}${e.reason ? `  "${e.reason}"` : ''}`),
           ...h.refusals.map((r) => `${r.at}  REFUSED ${r.type} by ${r.by} (${r.role}): ${r.why}`),
         ]);
+        if (!o.diagram) return;
+        const d = await writeAccountPathDiagram(ctx.engine(), accountKey(a), o.diagram);
+        if (!ctx.json) ctx.io.out(`path diagram (${d.steps.length} steps) written to ${d.path}`);
       })();
     });
 
