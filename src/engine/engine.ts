@@ -90,7 +90,11 @@ export function createEngine(store: Store, opts: EngineOptions) {
     if (event.type.startsWith('xstate.after.')) return { ...event, at: iso(event.at) };
     const parsed = LadderCommandEvent.safeParse(event);
     if (!parsed.success) throw new BadInputError(describeZodIssues(parsed.error.issues), String(parsed.error.issues[0]?.path.join('.') ?? ''));
-    return { ...parsed.data, at: iso(parsed.data.at) } as LadderEvent;
+    const e = { ...parsed.data, at: iso(parsed.data.at) } as LadderEvent;
+    // Every instant the machine compares is stored as UTC ISO (string order = time order).
+    if (e.type === 'SIGNAL') return { ...e, signal: { ...e.signal, at: iso(e.signal.at) } };
+    if (e.type === 'BRIEFING_SCHEDULED' && e.scheduledFor) return { ...e, scheduledFor: iso(e.scheduledFor) };
+    return e;
   }
 
   /** Applies one event inside the caller's transaction. Throws RefusedError / BadInputError, writing nothing. */
