@@ -59,6 +59,8 @@ export async function importFile(engine: Engine, opts: {
   const stored = db.select().from(accounts).where(eq(accounts.domain, sql.placeholder('d'))).prepare();
   // Within a dry run nothing is written, so in-batch duplicates across chunks are tracked here.
   const seenInDryRun = new Map<string, StoredAccountSummary>();
+  /** Domains whose creating row this run has already met (later rows for them are ordinary duplicates). */
+  const claimed = new Set<string>();
   const lookup = (domain: string): StoredAccountSummary | undefined => {
     const row = stored.get({ d: domain });
     if (row) return { domain, name: row.name, hq: row.hq, tier: row.tier as StoredAccountSummary['tier'], icpScore: row.icpScore, extra: JSON.parse(row.extra) as Record<string, string> };
@@ -71,7 +73,8 @@ export async function importFile(engine: Engine, opts: {
       for (const u of sorted.unique) createRow(u);
       for (const d of sorted.duplicates) {
         // A row this same file already created (a re-run, or a retry after a crash) is not a duplicate.
-        if (d.of.kind === 'stored' && byThisFile.get({ key: keyOf(d.row.domain) })) {
+        if (d.of.kind === 'stored' && !claimed.has(d.row.domain) && byThisFile.get({ key: keyOf(d.row.domain) })) {
+          claimed.add(d.row.domain);
           report.alreadyImported.push({ row: d.rowNumber, domain: d.row.domain }); report.counts.alreadyImported++;
           continue;
         }

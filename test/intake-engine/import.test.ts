@@ -1,0 +1,68 @@
+// The import stage gate through the store (LQ 6): buckets, archive of Tier Reject, enrichment without
+// silent overwrite, idempotent re-runs, dry runs that write nothing, LQ 7.2 escalations.
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { importFile } from '../../src/intake/importer.js';
+import { tempEngine } from '../helpers/store.js';
+
+const FIX = join(import.meta.dirname, '..', 'fixtures', 'intake');
+const ops = { by: 'sales.ops', role: 'sales.ops' as const };
+const NOW = '2026-04-20T09:00:00.000Z';
+let env: ReturnType<typeof tempEngine>;
+afterEach(() => env?.cleanup());
+
+function withGlobex() {
+  env = tempEngine();
+  env.engine.addAccount({ domain: 'globex.com', name: 'Globex', hq: '', tier: 'Tier 2', icpScore: 70 } as never, { ...ops, at: NOW, now: NOW, source: 'cli' });
+  return env.engine;
+}
+const rows = (sql: string) => env.store.sqlite.prepare(sql).all();
+
+describe('import-mixed.csv through the store', () => {
+  it('lands every row in exactly the expected bucket', async () => {
+    const engine = withGlobex();
+    const r = await importFile(engine, { path: join(FIX, 'import-mixed.csv'), now: NOW, actor: ops });
+    expect(r.counts).toEqual({ total: 10, unique: 4, duplicates: 3, rejected: 3, archived: 1, alreadyImported: 0 });
+    expect(r.unique.map((u) => [u.row, u.domain, u.archived])).toEqual([
+      [2, 'acmecloud.com', false], [5, 'acme.co.uk', false], [6, 'acme.com', false], [8, 'umbrella-corp.ru', true],
+    ]);
+    expect(r.duplicates.map((d) => [d.row, d.domain, d.of.kind])).toEqual([[3, 'acmecloud.com', 'batch'], [4, 'acmecloud.com', 'batch'], [9, 'globex.com', 'stored']]);
+    expect(r.duplicates[1]!.conflicts).toEqual([{ field: 'hq', existing: 'Seattle WA', incoming: 'Portland, OR' }]);
+    expect(r.rejected.map((x) => [x.row, x.problems.map((p) => p.field)])).toEqual([[7, ['hq']], [10, ['name']], [11, ['domain', 'tier']]]);
+    // .co.uk and .com stay distinct accounts; the Reject row is ARCHIVED with its intake record kept.
+    expect(rows('select account, stage from actors order by account')).toEqual([
+      { account: 'acme.co.uk', stage: 'PROSPECT' }, { account: 'acme.com', stage: 'PROSPECT' }, { account: 'acmecloud.com', stage: 'PROSPECT' },
+      { account: 'globex.com', stage: 'PROSPECT' }, { account: 'umbrella-corp.ru', stage: 'ARCHIVED' },
+    ]);
+    // The stored duplicate is enriched where it was empty (employees), never overwritten.
+    const globex = rows("select extra from accounts where domain = 'globex.com'")[0] as { extra: string };
+    expect(JSON.parse(globex.extra)).toMatchObject({ employees: '800' });
+    expect(r.escalations.map((e) => e.kind).sort()).toEqual(['import-duplicate-rate', 'import-rejected-rate']);
+    expect(rows('select kind, severity from escalations order by kind')).toEqual([
+      { kind: 'import-duplicate-rate', severity: 'SEV2' }, { kind: 'import-rejected-rate', severity: 'escalation' },
+    ]);
+  });
+
+  it('creates nothing twice when the same file is imported again', async () => {
+    const engine = withGlobex();
+    await importFile(engine, { path: join(FIX, 'import-mixed.csv'), now: NOW, actor: ops });
+    const events = rows('select count(*) n from events');
+    const again = await importFile(engine, { path: join(FIX, 'import-mixed.csv'), now: NOW, actor: ops });
+    expect(again.counts).toMatchObject({ unique: 0, alreadyImported: 4, duplicates: 3, rejected: 3 });
+    expect(rows('select count(*) n from events')).toEqual(events);
+  });
+
+  it('writes nothing on a dry run', async () => {
+    const engine = withGlobex();
+    const before = rows('select count(*) n from events');
+    const r = await importFile(engine, { path: join(FIX, 'import-mixed.csv'), now: NOW, actor: ops, dryRun: true });
+    expect(r.counts).toMatchObject({ unique: 4, duplicates: 3, rejected: 3 });
+    expect(rows('select count(*) n from events')).toEqual(before);
+    expect(rows('select count(*) n from import_batches')).toEqual([{ n: 0 }]);
+  });
+
+  it('refuses an import by a role that may not add accounts', async () => {
+    const engine = withGlobex();
+    await expect(importFile(engine, { path: join(FIX, 'import-mixed.csv'), now: NOW, actor: { by: 'eva', role: 'chief.staff' } })).rejects.toThrow(/ACCOUNT_ADDED is for sales.ops \/ cro/);
+  });
+});
