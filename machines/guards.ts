@@ -35,6 +35,10 @@ export function entryFor(ctx: LadderContext, event: LadderEvent, cfg: RulesConfi
 
 type G = (a: { context: LadderContext; event: LadderEvent }) => boolean;
 
+function slaFlagged(c: LadderContext, kind: 'dossier' | 'review'): boolean {
+  return c.slaBreaches.some((b) => b.kind === kind && c.substateEnteredAt !== null && b.at >= c.substateEnteredAt);
+}
+
 export function makeGuards(cfg: RulesConfig) {
   const entry = (want: (e: Entry) => boolean): G => ({ context, event }) => want(entryFor(context, event, cfg));
   const guards = {
@@ -46,6 +50,16 @@ export function makeGuards(cfg: RulesConfig) {
     /** ICP gates pass and an engagement signal counts in the trailing window (HO 3.2). */
     qualifiesForMql: entry((e) => e !== null),
     notSuppressed: ({ context }) => !context.suppressed,
+    /** The SLA of the current sub-state has not been flagged since it was entered (a re-entry by a signal re-arms it). */
+    dossierSlaOpen: ({ context }) => !slaFlagged(context, 'dossier'),
+    reviewSlaOpen: ({ context }) => !slaFlagged(context, 'review'),
+    /** HO 3.2.1: an engagement signal, not a lone like (a like counts only as the third within 30 days). */
+    engagementSignal: ({ context, event }) => {
+      if (event.type !== 'SIGNAL') return false;
+      if (event.signal.interaction !== 'like') return true;
+      const ev = signalEvaluation(foldEvent(context, event, cfg), event.at, cfg);
+      return ev.counted.some((c) => c.entryIds.includes(event.signal.id));
+    },
     /** HO 4.3: three or more of S1-S4 scored CONFIRMED or LIKELY. */
     threeBuyingSignals: ({ event }) => event.type === 'DOSSIER'
       && Object.values(event.scores).filter((s) => s === 'CONFIRMED' || s === 'LIKELY').length >= 3,

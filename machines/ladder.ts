@@ -129,7 +129,7 @@ export function createLadderMachine(cfg: RulesConfig = DEFAULT_RULES) {
         },
         states: {
           dossier: {
-            after: { DOSSIER_SLA: { actions: 'flagDossierSla' } },
+            after: { DOSSIER_SLA: { guard: 'dossierSlaOpen', actions: 'flagDossierSla' } },
             on: {
               DOSSIER: [
                 { guard: 'threeBuyingSignals', target: 'review', actions: ['recordDossier', 'enterSubstate'] },
@@ -138,7 +138,7 @@ export function createLadderMachine(cfg: RulesConfig = DEFAULT_RULES) {
             },
           },
           review: {
-            after: { REVIEW_SLA: { actions: 'flagReviewSla' } },
+            after: { REVIEW_SLA: { guard: 'reviewSlaOpen', actions: 'flagReviewSla' } },
             on: {
               CRO_CONFIRM: { guard: 'isCro', target: 'confirmed', actions: 'enterSubstate' },
               CRO_DISPUTE: { guard: 'isCro', target: '#ladder.MQL', actions: ['recordDispute', 'consumeSignals', 'startClock'] },
@@ -219,8 +219,10 @@ function entryTransitions(extra?: 'overrideAllowed', fallback?: 'PROSPECT') {
     { ...strong, guard: g('strongSignal') },
     { guard: g('qualifiesForMql'), target: '#ladder.MQL', actions: ['fold', 'classify', 'startClock'] },
     fallback
-      ? ({ target: '#ladder.PROSPECT', actions: ['fold', 'startClock'] } as const)
+      ? ({ guard: 'engagementSignal', target: '#ladder.PROSPECT', actions: ['fold', 'startClock'] } as const)
       : extra ? ({ guard: extra, actions: 'fold' } as const) : ({ actions: 'fold' } as const),
+    // ARCHIVED: a lone like is logged and the account stays archived.
+    ...(fallback ? [{ actions: 'fold' } as const] : []),
   ] as const;
 }
 
@@ -228,7 +230,8 @@ function disqualify() {
   return { target: '#ladder.DISQUALIFIED', actions: ['recordDisqualification', 'startClock'] } as const;
 }
 function archive() {
-  return { target: '#ladder.ARCHIVED', actions: 'startClock' } as const;
+  // Signals before the archive no longer qualify: re-entry needs a new one (DOMAIN "Suppression and re-entry").
+  return { target: '#ladder.ARCHIVED', actions: ['startClock', 'consumeSignals'] } as const;
 }
 
 function breach(c: LadderContext, kind: SlaKind, at: string) {

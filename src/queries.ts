@@ -35,7 +35,7 @@ export function accountStatus(engine: Engine, account: string, now: string) {
     timers: pending.map((t) => ({ timer: t.timerId.split('.')[2] ?? t.timerId, dueAt: t.dueAt })),
     flags: {
       priority: ctx.priority, slaBreach: sla, suppressed: ctx.suppressed,
-      croWeight: signals.croWeight, fastTrack: ctx.sqlEntry?.via ?? null, override: ctx.override,
+      croWeight: signals.croWeight, fastTrack: ctx.sqlEntry && ctx.sqlEntry.via !== 'dossier' ? ctx.sqlEntry.via : null, override: ctx.override,
     },
     signals: { credit: signals.credit, counted: signals.counted.length, firstTouch: ctx.firstTouch, lastEngagementAt: ctx.lastEngagementAt },
     dossier: ctx.dossier, briefing: ctx.briefing, disqualification: ctx.disqualification, lastDispute: ctx.lastDispute,

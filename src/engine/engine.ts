@@ -52,6 +52,9 @@ export type TransitionHook = (info: TransitionInfo) => void;
 export type NewAccount = { domain: string; name: string; hq: string; tier: Tier; icpScore: number; facts?: AccountFacts; extra?: Record<string, unknown> };
 
 export const iso = (s: string) => new Date(Date.parse(s)).toISOString();
+const ph = (name: string) => sql.placeholder(name);
+/** A placeholder where drizzle's types want an SQL value (update .set()). */
+const phv = (name: string) => sql`${sql.placeholder(name)}`;
 
 export function persistSnapshot(s: AnyMachineSnapshot): string {
   return JSON.stringify({ status: s.status, value: s.value, context: s.context });
@@ -75,6 +78,27 @@ export function createEngine(store: Store, opts: EngineOptions) {
     actor: db.select().from(actors).where(eq(actors.account, sql.placeholder('account'))).prepare(),
     byKey: db.select({ id: events.id, account: events.account }).from(events).where(eq(events.idempotencyKey, sql.placeholder('key'))).prepare(),
     suppressed: db.select().from(suppressions).where(and(eq(suppressions.kind, 'contact'), eq(suppressions.value, sql.placeholder('value')))).prepare(),
+    // The writes of every transition, prepared once (building SQL per call dominated the profile).
+    updateActor: db.update(actors).set({
+      snapshot: phv('snapshot'), machineVersion: phv('machineVersion'), stage: phv('stage'), substate: phv('substate'), version: phv('version'), updatedAt: phv('updatedAt'),
+    }).where(and(eq(actors.account, ph('account')), eq(actors.version, ph('expected')))).prepare(),
+    insertActor: db.insert(actors).values({
+      account: ph('account'), machineVersion: ph('machineVersion'), snapshot: ph('snapshot'), stage: ph('stage'), substate: ph('substate'), version: ph('version'), updatedAt: ph('updatedAt'),
+    }).prepare(),
+    insertEvent: db.insert(events).values({
+      account: ph('account'), seq: ph('seq'), type: ph('type'), payload: ph('payload'), by: ph('by'), role: ph('role'), source: ph('source'),
+      at: ph('at'), recordedAt: ph('recordedAt'), stageBefore: ph('stageBefore'), stageAfter: ph('stageAfter'), reason: ph('reason'), idempotencyKey: ph('idempotencyKey'),
+    }).prepare(),
+    closeStay: db.update(stageHistory).set({ exitedAt: phv('at'), exitedBy: phv('eventId') })
+      .where(and(eq(stageHistory.account, ph('account')), sql`${stageHistory.exitedAt} is null`)).prepare(),
+    openStay: db.insert(stageHistory).values({ account: ph('account'), stage: ph('stage'), substate: ph('substate'), enteredAt: ph('at'), enteredBy: ph('eventId') }).prepare(),
+    fireTimer: db.update(timers).set({ status: 'fired', closedBy: phv('eventId') }).where(and(eq(timers.id, ph('id')), eq(timers.status, 'pending'))).prepare(),
+    cancelTimer: db.update(timers).set({ status: 'cancelled', closedBy: phv('eventId') })
+      .where(and(eq(timers.account, ph('account')), eq(timers.timerId, ph('timerId')), eq(timers.status, 'pending'))).prepare(),
+    armTimer: db.insert(timers).values({ account: ph('account'), timerId: ph('timerId'), event: ph('event'), dueAt: ph('dueAt'), status: 'pending', armedBy: ph('eventId') }).prepare(),
+    insertAccount: db.insert(accounts).values({
+      domain: ph('domain'), name: ph('name'), hq: ph('hq'), tier: ph('tier'), icpScore: ph('icpScore'), extra: ph('extra'), createdAt: ph('createdAt'), createdBy: ph('createdBy'),
+    }).prepare(),
   };
 
   function restore(row: { snapshot: string; machineVersion: number; account: string }): AnyMachineSnapshot {
@@ -132,26 +156,24 @@ export function createEngine(store: Store, opts: EngineOptions) {
     const after = stageOf(next.value);
     const version = row.version + 1;
 
-    const updated = db.update(actors).set({
-      snapshot: persistSnapshot(next), machineVersion, stage: after.stage, substate: after.substate, version, updatedAt: now,
-    }).where(and(eq(actors.account, sub.account), eq(actors.version, row.version))).run();
+    const updated = q.updateActor.run({
+      snapshot: persistSnapshot(next), machineVersion, stage: after.stage, substate: after.substate, version, updatedAt: now, account: sub.account, expected: row.version,
+    });
     if (updated.changes !== 1) refuse(sub.account, event, `stale version for ${sub.account}: it moved while this event was applied; retry`);
 
-    const eventId = Number(db.insert(events).values({
+    const eventId = Number(q.insertEvent.run({
       account: sub.account, seq: version, type: event.type, payload: JSON.stringify(event), by: event.by, role: event.role,
       source: sub.source, at: event.at, recordedAt: now, stageBefore: stageLabelOf(before), stageAfter: stageLabelOf(after),
       reason: reasonOf(event), idempotencyKey: sub.idempotencyKey ?? null,
-    }).run().lastInsertRowid);
+    }).lastInsertRowid);
 
     if (before.stage !== after.stage || before.substate !== after.substate) {
-      db.update(stageHistory).set({ exitedAt: event.at, exitedBy: eventId })
-        .where(and(eq(stageHistory.account, sub.account), sql`${stageHistory.exitedAt} is null`)).run();
-      db.insert(stageHistory).values({ account: sub.account, stage: after.stage, substate: after.substate, enteredAt: event.at, enteredBy: eventId }).run();
+      q.closeStay.run({ at: event.at, eventId, account: sub.account });
+      q.openStay.run({ account: sub.account, stage: after.stage, substate: after.substate, at: event.at, eventId });
     }
 
     if (sub.timerRowId !== undefined) {
-      const fired = db.update(timers).set({ status: 'fired', closedBy: eventId })
-        .where(and(eq(timers.id, sub.timerRowId), eq(timers.status, 'pending'))).run();
+      const fired = q.fireTimer.run({ eventId, id: sub.timerRowId });
       if (fired.changes !== 1) refuse(sub.account, event, `timer ${sub.timerRowId} is no longer pending (fired or cancelled already)`);
     }
     const armed: Applied['armed'] = [];
@@ -160,13 +182,12 @@ export function createEngine(store: Store, opts: EngineOptions) {
       const params = (action as { params?: Record<string, unknown> }).params ?? {};
       if (action.type === 'xstate.cancel') {
         const timerId = String(params.sendId);
-        const r = db.update(timers).set({ status: 'cancelled', closedBy: eventId })
-          .where(and(eq(timers.account, sub.account), eq(timers.timerId, timerId), eq(timers.status, 'pending'))).run();
+        const r = q.cancelTimer.run({ eventId, account: sub.account, timerId });
         if (r.changes) cancelled.push(timerId);
       } else if (action.type === 'xstate.raise' && typeof params.delay === 'number') {
         const timerId = String(params.id);
         const dueAt = new Date(Date.parse(event.at) + params.delay).toISOString();
-        db.insert(timers).values({ account: sub.account, timerId, event: JSON.stringify(params.event), dueAt, status: 'pending', armedBy: eventId }).run();
+        q.armTimer.run({ account: sub.account, timerId, event: JSON.stringify(params.event), dueAt, eventId });
         armed.push({ timerId, dueAt });
       }
     }
@@ -206,17 +227,17 @@ export function createEngine(store: Store, opts: EngineOptions) {
     const at = iso(meta.at);
     const [snap] = initialTransition(machine, { account: acct.domain, tier: acct.tier, facts: acct.facts ?? {}, at });
     const after = stageOf(snap.value);
-    db.insert(accounts).values({
+    q.insertAccount.run({
       domain: acct.domain, name: acct.name, hq: acct.hq, tier: acct.tier, icpScore: acct.icpScore,
       extra: JSON.stringify(acct.extra ?? {}), createdAt: at, createdBy: meta.by,
-    }).run();
-    db.insert(actors).values({ account: acct.domain, machineVersion, snapshot: persistSnapshot(snap), stage: after.stage, substate: after.substate, version: 1, updatedAt: iso(meta.now) }).run();
+    });
+    q.insertActor.run({ account: acct.domain, machineVersion, snapshot: persistSnapshot(snap), stage: after.stage, substate: after.substate, version: 1, updatedAt: iso(meta.now) });
     const payload = { type: ACCOUNT_ADDED, at, by: meta.by, role: meta.role, input: { account: acct.domain, tier: acct.tier, facts: acct.facts ?? {}, at }, name: acct.name, hq: acct.hq, icpScore: acct.icpScore };
-    const eventId = Number(db.insert(events).values({
+    const eventId = Number(q.insertEvent.run({
       account: acct.domain, seq: 1, type: ACCOUNT_ADDED, payload: JSON.stringify(payload), by: meta.by, role: meta.role, source: meta.source,
       at, recordedAt: iso(meta.now), stageBefore: null, stageAfter: after.stage, reason: null, idempotencyKey: meta.idempotencyKey ?? null,
-    }).run().lastInsertRowid);
-    db.insert(stageHistory).values({ account: acct.domain, stage: after.stage, substate: null, enteredAt: at, enteredBy: eventId }).run();
+    }).lastInsertRowid);
+    q.openStay.run({ account: acct.domain, stage: after.stage, substate: null, at, eventId });
     for (const hook of hooks) {
       hook({ tx: db, account: acct.domain, event: payload as unknown as LadderEvent, eventId, source: meta.source, now: iso(meta.now), before: after, after, prev: null, next: snap });
     }

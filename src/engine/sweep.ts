@@ -61,7 +61,8 @@ export function sweep(engine: Engine, opts: { now: string; batchSize?: number; o
           if (applied.armed.length) rearmed.add(row.account);
         } catch (err) {
           if (!(err instanceof RefusedError)) throw err;
-          // A timer the machine no longer accepts (e.g. left behind by an upgrade): close it, never retry forever.
+          // A timer the machine no longer accepts (an SLA already flagged in this stay, or one left behind by an
+          // upgrade): close it without effect, never retry it forever.
           db.update(timers).set({ status: 'cancelled' }).where(eq(timers.id, row.id)).run();
           result.skipped++;
         }
