@@ -2,7 +2,10 @@
 // is one transaction (a crash leaves whole rows); a re-run of the same file creates nothing twice
 // (each created account carries the file's hash in its idempotency key).
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeSync, openSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { and, eq, gte, lt, sql } from 'drizzle-orm';
 import type { Engine } from '../engine/engine.js';
 import { RefusedError } from '../engine/errors.js';
@@ -24,7 +27,41 @@ export type ImportReport = {
   rejected: { row: number; problems: RejectedRow['problems']; raw: Record<string, string> }[];
   alreadyImported: { row: number; domain: string }[];
   escalations: { kind: string; severity: string; detail: string }[];
+  /** The bucket lists above keep the first KEEP_IN_MEMORY rows each; the report file has them all. */
+  truncated: boolean;
 };
+
+export const KEEP_IN_MEMORY = 1000;
+type Bucket = 'unique' | 'duplicates' | 'rejected' | 'alreadyImported';
+const BUCKETS: Bucket[] = ['unique', 'duplicates', 'rejected', 'alreadyImported'];
+
+/** Bucket rows go to JSONL spill files, so memory stays bounded however long the file is. */
+class Spill {
+  private dir = mkdtempSync(join(tmpdir(), 'ladder-import-'));
+  private fds = new Map<Bucket, number>(BUCKETS.map((b) => [b, openSync(join(this.dir, `${b}.jsonl`), 'w')]));
+  add(bucket: Bucket, row: unknown) { writeSync(this.fds.get(bucket)!, `${JSON.stringify(row)}\n`); }
+  /** Writes the whole report as one JSON document, streaming each bucket from its spill file. */
+  async writeReport(path: string, head: Record<string, unknown>) {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+    const out = createWriteStream(path);
+    const write = (s: string) => new Promise<void>((res, rej) => out.write(s, (e) => (e ? rej(e) : res())));
+    await write(`${JSON.stringify(head, null, 2).slice(0, -2)},\n`);
+    for (const [i, b] of BUCKETS.entries()) {
+      await write(`  "${b}": [`);
+      let first = true;
+      for await (const line of createInterface({ input: createReadStream(join(this.dir, `${b}.jsonl`), { encoding: 'utf8' }), crlfDelay: Infinity })) {
+        if (!line) continue;
+        await write(`${first ? '\n    ' : ',\n    '}${line}`);
+        first = false;
+      }
+      await write(`${first ? '' : '\n  '}]${i < BUCKETS.length - 1 ? ',' : ''}\n`);
+    }
+    await write('}\n');
+    await new Promise<void>((res) => out.end(res));
+  }
+  close() { for (const fd of this.fds.values()) closeSync(fd); rmSync(this.dir, { recursive: true, force: true }); }
+}
 
 export async function fileHash(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -41,7 +78,7 @@ export function isoWeekBounds(iso: string): [string, string] {
 }
 
 export async function importFile(engine: Engine, opts: {
-  path: string; now: string; actor: { by: string; role: Role }; dryRun?: boolean; chunkSize?: number;
+  path: string; now: string; actor: { by: string; role: Role }; dryRun?: boolean; chunkSize?: number; reportPath?: string;
   onProgress?: (rows: number) => void;
 }): Promise<ImportReport> {
   const denied = forbidden('ACCOUNT_ADDED', opts.actor.role);
@@ -52,8 +89,14 @@ export async function importFile(engine: Engine, opts: {
   const report: ImportReport = {
     file: opts.path, contentHash: hash, dryRun: Boolean(opts.dryRun), at: opts.now,
     counts: { total: 0, unique: 0, duplicates: 0, rejected: 0, archived: 0, alreadyImported: 0 },
-    duplicateRate: 0, weekRejectedRate: null, unique: [], duplicates: [], rejected: [], alreadyImported: [], escalations: [],
+    duplicateRate: 0, weekRejectedRate: null, unique: [], duplicates: [], rejected: [], alreadyImported: [], escalations: [], truncated: false,
   };
+  const spill = opts.reportPath ? new Spill() : null;
+  const keep = <T>(bucket: Bucket, list: T[], row: T) => {
+    spill?.add(bucket, row);
+    if (list.length < KEEP_IN_MEMORY) list.push(row); else report.truncated = true;
+  };
+  try {
   const keyOf = (domain: string) => `import:${hash}:${domain}`;
   const byThisFile = db.select({ id: events.id }).from(events).where(eq(events.idempotencyKey, sql.placeholder('key'))).prepare();
   const stored = db.select().from(accounts).where(eq(accounts.domain, sql.placeholder('d'))).prepare();
@@ -75,21 +118,21 @@ export async function importFile(engine: Engine, opts: {
         // A row this same file already created (a re-run, or a retry after a crash) is not a duplicate.
         if (d.of.kind === 'stored' && !claimed.has(d.row.domain) && byThisFile.get({ key: keyOf(d.row.domain) })) {
           claimed.add(d.row.domain);
-          report.alreadyImported.push({ row: d.rowNumber, domain: d.row.domain }); report.counts.alreadyImported++;
+          keep('alreadyImported', report.alreadyImported, { row: d.rowNumber, domain: d.row.domain }); report.counts.alreadyImported++;
           continue;
         }
-        report.duplicates.push({ row: d.rowNumber, domain: d.row.domain, of: d.of, enriched: d.enrich, conflicts: d.conflicts });
+        keep('duplicates', report.duplicates, { row: d.rowNumber, domain: d.row.domain, of: d.of, enriched: d.enrich, conflicts: d.conflicts });
         report.counts.duplicates++;
         if (!opts.dryRun && d.enrich.length) enrich(d);
       }
-      for (const r of sorted.rejected) { report.rejected.push({ row: r.rowNumber, problems: r.problems, raw: r.raw }); report.counts.rejected++; }
+      for (const r of sorted.rejected) { keep('rejected', report.rejected, { row: r.rowNumber, problems: r.problems, raw: r.raw }); report.counts.rejected++; }
     };
     if (opts.dryRun) write(); else sqlite.transaction(write).immediate();
   };
 
   function createRow(u: UniqueRow) {
     const { row } = u;
-    report.unique.push({ row: u.rowNumber, domain: row.domain, archived: u.archive });
+    keep('unique', report.unique, { row: u.rowNumber, domain: row.domain, archived: u.archive });
     report.counts.unique++;
     if (u.archive) report.counts.archived++;
     if (opts.dryRun) { seenInDryRun.set(row.domain, { domain: row.domain, name: row.name, hq: row.hq, tier: row.tier, icpScore: row.icpScore, extra: row.extra }); return; }
@@ -137,5 +180,11 @@ export async function importFile(engine: Engine, opts: {
       }
     }).immediate();
   }
+  if (spill && opts.reportPath) {
+    const { unique, duplicates, rejected, alreadyImported, truncated, ...head } = report;
+    void unique; void duplicates; void rejected; void alreadyImported; void truncated;
+    await spill.writeReport(opts.reportPath, head);
+  }
   return report;
+  } finally { spill?.close(); }
 }

@@ -1,5 +1,4 @@
 // `ladder import FILE.csv|FILE.json [--dry-run] [--report out.json]` (LQ 6 stage gate).
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { importFile } from '../../intake/importer.js';
@@ -19,14 +18,13 @@ export function registerImportCommands(program: Command, run: Run): void {
         const bar = progressBar(ctx, 'import');
         let report;
         try {
-          report = await importFile(ctx.engine(), { path: resolve(file), now: ctx.now, actor: ctx.actor(), dryRun: Boolean(o.dryRun), onProgress: (n) => bar(n, n) });
+          report = await importFile(ctx.engine(), { path: resolve(file), now: ctx.now, actor: ctx.actor(), dryRun: Boolean(o.dryRun), reportPath: o.report ? resolve(o.report) : undefined, onProgress: (n) => bar(n, n) });
         } catch (err) {
           if (err instanceof ImportFileError) throw new BadInputError(err.message, 'file');
           throw err;
         } finally { bar.end(); }
-        if (o.report) writeFileSync(resolve(o.report), `${JSON.stringify(report, null, 2)}\n`);
         const c = report.counts;
-        emit(ctx, report, [
+        emit(ctx, ctx.json && report.truncated ? { ...report, note: `bucket lists cut at the first rows; the full buckets are in --report` } : report, [
           `${report.dryRun ? 'DRY RUN: ' : ''}${c.total} rows: ${c.unique} unique (${c.archived} archived as Tier Reject), ${c.duplicates} duplicates, ${c.rejected} rejected${c.alreadyImported ? `, ${c.alreadyImported} already imported from this file` : ''}`,
           ...report.rejected.slice(0, 20).map((r) => `  rejected row ${r.row}: ${r.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`),
           ...(report.rejected.length > 20 ? [`  … ${report.rejected.length - 20} more (see --report)`] : []),
