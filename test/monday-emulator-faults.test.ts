@@ -93,7 +93,8 @@ describe('serverError', () => {
 describe('timeout', () => {
   it('holds the response past the client\'s timeout, applies nothing, and is released by close()', async () => {
     em.faults.queue('timeout');
-    const error = await rejection(promote({ timeoutMs: 20 }));
+    // 500 ms: long enough for the request to reach the emulator on a loaded machine; the hold is 120 s.
+    const error = await rejection(promote({ timeoutMs: 500 }));
     expect((error as Error).name).toBe('AbortError');
     expect(stage()).toBe('MQL');
     expect(em.requests.at(-1)).toMatchObject({ fault: 'timeout', status: null });

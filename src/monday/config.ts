@@ -9,6 +9,12 @@ import { BadInputError, describeZodIssues } from '../engine/errors.js';
 export const STAGE_KEYS = ['PROSPECT', 'MQL', 'SQL.dossier', 'SQL.review', 'SQL.confirmed', 'BRIEFING_READY', 'ASSESSMENT_QUALIFIED', 'WON', 'DISQUALIFIED', 'RECYCLED', 'ARCHIVED'] as const;
 export type StageKey = (typeof STAGE_KEYS)[number];
 
+const DEFAULT_STAGE_LABELS: Record<StageKey, string> = {
+  PROSPECT: 'PROSPECT', MQL: 'MQL', 'SQL.dossier': 'SQL: dossier', 'SQL.review': 'SQL: review', 'SQL.confirmed': 'SQL: confirmed',
+  BRIEFING_READY: 'BRIEFING_READY', ASSESSMENT_QUALIFIED: 'ASSESSMENT_QUALIFIED', WON: 'WON', DISQUALIFIED: 'DISQUALIFIED', RECYCLED: 'RECYCLED', ARCHIVED: 'ARCHIVED',
+};
+const DEFAULT_TIER_LABELS: Record<(typeof TIERS)[number], string> = { 'Tier 1': 'Tier 1', 'Tier 2': 'Tier 2', 'Tier 3': 'Tier 3', Network: 'Network', Reject: 'Reject' };
+
 const columnId = z.string().regex(/^[a-z0-9_]+$/, 'a monday column id: lower-case letters, digits and _');
 
 export const MondayConfigSchema = z.object({
@@ -30,11 +36,10 @@ export const MondayConfigSchema = z.object({
     priority: columnId.default('status_priority'),
   }).strict().prefault({}),
   labels: z.object({
-    stage: z.record(z.enum(STAGE_KEYS), z.string().min(1)).default({
-      PROSPECT: 'PROSPECT', MQL: 'MQL', 'SQL.dossier': 'SQL: dossier', 'SQL.review': 'SQL: review', 'SQL.confirmed': 'SQL: confirmed',
-      BRIEFING_READY: 'BRIEFING_READY', ASSESSMENT_QUALIFIED: 'ASSESSMENT_QUALIFIED', WON: 'WON', DISQUALIFIED: 'DISQUALIFIED', RECYCLED: 'RECYCLED', ARCHIVED: 'ARCHIVED',
-    }),
-    tier: z.record(z.enum(TIERS), z.string().min(1)).default({ 'Tier 1': 'Tier 1', 'Tier 2': 'Tier 2', 'Tier 3': 'Tier 3', Network: 'Network', Reject: 'Reject' }),
+    // Partial records over the defaults: renaming one label must not mean restating all of them
+    // (zod 4's z.record over an enum demands every key).
+    stage: z.partialRecord(z.enum(STAGE_KEYS), z.string().min(1)).default({}).transform((o) => ({ ...DEFAULT_STAGE_LABELS, ...o })),
+    tier: z.partialRecord(z.enum(TIERS), z.string().min(1)).default({}).transform((o) => ({ ...DEFAULT_TIER_LABELS, ...o })),
     sla: z.object({ ok: z.string().min(1).default('OK'), breach: z.string().min(1).default('BREACH') }).strict().prefault({}),
     priority: z.object({ normal: z.string().min(1).default('normal'), high: z.string().min(1).default('high') }).strict().prefault({}),
   }).strict().prefault({}),

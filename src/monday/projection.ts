@@ -61,6 +61,8 @@ export function commentsFor(t: TransitionFacts): Comment[] {
     case 'CRO_OVERRIDE': {
       const o = e as unknown as { gate: string; justification: string; compensatingSignals: string[] };
       lines.push(`CRO override of failed gate ${o.gate} — ${who}, ${day(e.at)} (HO 3.6).`, `Why justified: ${o.justification}`, `Compensating signals: ${o.compensatingSignals.join('; ')}`);
+      // HO 4.4: the classification the override made possible is posted like any other.
+      if (moved && (t.after.stage === 'MQL' || t.after.stage === 'SQL')) lines.push(...classification(t, e, who));
       break;
     }
     case 'CRO_REOPEN': lines.push(`CRO reopened the account — ${who}, ${day(e.at)}. Reason: ${e.reason}`); break;
@@ -78,14 +80,22 @@ export function commentsFor(t: TransitionFacts): Comment[] {
     default:
       if (moved) {
         if (t.after.stage === 'MQL' || (t.after.stage === 'SQL' && t.before.stage !== 'SQL')) {
-          const ev = evaluateSignals(t.next.signals, e.at, t.rules, t.next.signalsSince ? { since: t.next.signalsSince } : {});
-          const sigs = ev.counted.map((s) => `${s.code} (${s.contact}, ${day(s.at)}${s.credit < 1 ? ', half credit' : ''})`).join('; ') || 'none';
-          const how = t.after.stage === 'MQL' ? 'MQL classification' : `Fast track to ${label(t.after)} (${t.next.sqlEntry?.via ?? 'strong signal'})`;
-          lines.push(`${how} — verified by ${who}, ${day(e.at)}.`, `Signals: ${sigs}.`, `First touch: ${t.next.firstTouch ? `${t.next.firstTouch.code} (${day(t.next.firstTouch.at)})` : 'n/a'}.${ev.croWeight ? ' E9 present: flagged for CRO weight.' : ''}`);
+          lines.push(...classification(t, e, who));
         } else if (e.type !== 'ACCOUNT_ADDED' as string) {
           lines.push(`${label(t.before)} → ${label(t.after)} — ${e.type.toLowerCase().replace(/_/g, ' ')} by ${who}, ${day(e.at)}.${e.reason ? ` ${e.reason}` : ''}`);
         }
       }
   }
   return lines.length ? [{ key: key(), body: lines.join('\n') }] : [];
+}
+
+/** HO 4.4: who verified, which signals, the first-touch source and the date of an MQL (or fast-track SQL) classification. */
+function classification(t: TransitionFacts, e: LadderEvent, who: string): string[] {
+  const ev = evaluateSignals(t.next.signals, e.at, t.rules, t.next.signalsSince ? { since: t.next.signalsSince } : {});
+  const sigs = ev.counted.map((s) => `${s.code} (${s.contact}, ${day(s.at)}${s.credit < 1 ? ', half credit' : ''})`).join('; ') || 'none';
+  const how = t.after.stage === 'MQL' ? 'MQL classification' : `Fast track to ${label(t.after)} (${t.next.sqlEntry?.via ?? 'strong signal'})`;
+  return [
+    `${how} — verified by ${who}, ${day(e.at)}.`, `Signals: ${sigs}.`,
+    `First touch: ${t.next.firstTouch ? `${t.next.firstTouch.code} (${day(t.next.firstTouch.at)})` : 'n/a'}.${ev.croWeight ? ' E9 present: flagged for CRO weight.' : ''}`,
+  ];
 }

@@ -2,12 +2,12 @@
 // column writes are re-sendable; items are re-matched by Domain before any re-create; comments carry a
 // marker and, after an ambiguous failure, the item's updates are checked before re-posting. A crash at any
 // point leaves rows pending or 'uncertain', never lost and never posted twice.
-import { and, asc, eq, gt, inArray, isNull, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, isNotNull, or, sql } from 'drizzle-orm';
 import type { Store } from '../store/open.js';
 import { mondayComments, mondayItems } from '../store/schema.js';
 import type { MondayConfig } from './config.js';
 import type { ItemProjection } from './projection.js';
-import type { GqlError, Outcome, Transport } from './transport.js';
+import { RETRY_CODES, type GqlError, type Outcome, type Transport } from './transport.js';
 
 export type PushOptions = {
   /** Waits between retries; tests pass one that advances the emulator's clock instead of sleeping. */
@@ -19,28 +19,39 @@ export type PushOptions = {
 };
 
 export type PushResult = {
+  /** This push's own traffic (the transport may have served other pushes before). */
   requests: number; bytesSent: number; bytesReceived: number;
   retries: number; retryReasons: Record<string, number>; waitedMs: number;
   matched: number; created: number; columnWrites: number; commentsPosted: number; commentsFoundPosted: number;
   deadItems: number; deadComments: number; pendingItems: number; pendingComments: number;
+  /** Comments waiting on an item that is a dead letter and was never created: they go out after the item's fix. */
+  blockedComments: number;
   gaveUp: string | null;
 };
 
 const COMPLEXITY = 'complexity { before after query reset_in_x_seconds }';
 export const commentMarker = (key: string) => `[ladder:${key}]`;
+/** monday returns at most this many updates per item per page; the marker check pages beyond it. */
+const UPDATES_PAGE = 100;
 
 /** monday error codes that no retry can fix, with what to do (dead letters). */
 export const PERMANENT: Record<string, string> = {
-  ColumnValueException: 'a value the column does not accept (e.g. a status label missing on the board): add the label in monday or fix monday.labels in ladder.config.json, then run ladder monday retry',
-  InvalidColumnIdException: 'the column id is not on the board: fix monday.columns in ladder.config.json, then run ladder monday retry',
-  InvalidBoardIdException: 'the board id is wrong or not shared with the token\'s user: fix monday.boardId, then run ladder monday retry',
-  ResourceNotFoundException: 'the item is gone from the board (deleted?): ladder monday retry matches it again by Domain, or re-creates it',
-  InvalidItemIdException: 'the item is gone from the board (deleted?): ladder monday retry matches it again by Domain, or re-creates it',
+  ColumnValueException: 'a value the column does not accept (e.g. a status label missing on the board): add the label on the board and run ladder monday retry, or correct monday.labels in ladder.config.json and run ladder monday verify --repair (it re-projects with the corrected labels); then ladder monday push',
+  InvalidColumnIdException: 'the column id is not on the board: fix monday.columns in ladder.config.json, then run ladder monday push',
+  InvalidBoardIdException: 'the board id is wrong or not shared with the token\'s user: fix monday.boardId in ladder.config.json, then run ladder monday push',
+  ResourceNotFoundException: 'the item is gone from the board (deleted?): ladder monday retry matches it again by Domain, or re-creates it with its comments',
+  InvalidItemIdException: 'the item is gone from the board (deleted?): ladder monday retry matches it again by Domain, or re-creates it with its comments',
   ItemNameTooLongException: 'the account name is too long for monday: shorten it, then run ladder monday retry',
   InvalidArgumentException: 'monday refused an argument: see the reason, fix the configuration, then run ladder monday retry',
-  UserUnauthorizedException: 'the token\'s user may not write to this board: grant access, then run ladder monday retry',
+  UserUnauthorizedException: 'the token\'s user may not write to this board: grant access, then run ladder monday push',
+  Unauthorized: 'monday refused the token: check MONDAY_API_TOKEN (or monday.tokenFile), then run ladder monday push',
 };
 const fixFor = (code: string | null) => (code && PERMANENT[code]) || 'unexpected monday error: read the reason; ladder monday retry sends it again';
+
+/** Errors about the board or the configuration, the same for every item: the push stops instead of dead-lettering them all. */
+const BOARD_LEVEL = new Set(['InvalidBoardIdException', 'InvalidColumnIdException', 'UserUnauthorizedException']);
+/** Dead-letter reasons that mean "the item is gone": its comments can go to the item that replaces it. */
+const GONE = ['ResourceNotFoundException%', 'InvalidItemIdException%'];
 
 type Op =
   | { kind: 'columns'; account: string; itemId: string; version: number; values: Record<string, unknown> }
@@ -53,9 +64,13 @@ export async function push(store: Store, cfg: MondayConfig, transport: Transport
   const log = opts.log ?? (() => {});
   const r: PushResult = {
     requests: 0, bytesSent: 0, bytesReceived: 0, retries: 0, retryReasons: {}, waitedMs: 0, matched: 0, created: 0,
-    columnWrites: 0, commentsPosted: 0, commentsFoundPosted: 0, deadItems: 0, deadComments: 0, pendingItems: 0, pendingComments: 0, gaveUp: null,
+    columnWrites: 0, commentsPosted: 0, commentsFoundPosted: 0, deadItems: 0, deadComments: 0, pendingItems: 0, pendingComments: 0,
+    blockedComments: 0, gaveUp: null,
   };
+  const stats0 = transportStats(transport);
   let attempt = 0;
+  /** Bumped by every durable step forward; a clean round without any ends the push. */
+  let progress = 0;
   let budget: { after: number; reset: number; perOp: number } | null = null;
   const board = cfg.boardId;
 
@@ -86,6 +101,15 @@ export async function push(store: Store, cfg: MondayConfig, transport: Transport
   }
   async function wait(ms: number) { r.waitedMs += ms; await sleep(ms); }
 
+  /** Ends the push with the reason and what to do; rows stay queued (nothing is parked). */
+  function stop(what: string, reason: string, code: string | null) {
+    const fix = (code && PERMANENT[code]) || 'read the reason, fix its cause, then run ladder monday push again';
+    r.gaveUp ??= transport.redact(`${what}: ${reason}; fix: ${fix}`);
+  }
+  const inTx = (fn: () => void) => store.sqlite.transaction(fn).immediate();
+  const codeOf = (e: GqlError) => e.extensions?.code ?? null;
+  const describe = (e: GqlError) => `${codeOf(e) ?? 'error'}: ${e.message}`;
+
   const errorsByAlias = (errors: GqlError[]) => {
     const m = new Map<string, GqlError>();
     for (const e of errors) if (e.path?.[0] !== undefined) m.set(String(e.path[0]), e);
@@ -93,14 +117,28 @@ export async function push(store: Store, cfg: MondayConfig, transport: Transport
   };
 
   function parkItem(account: string, e: GqlError) {
-    const code = e.extensions?.code ?? null;
-    db.update(mondayItems).set({ state: 'dead', deadReason: transport.redact(`${code ?? 'error'}: ${e.message}`), deadFix: fixFor(code), lastError: transport.redact(e.message) }).where(eq(mondayItems.account, account)).run();
+    db.update(mondayItems).set({ state: 'dead', deadReason: transport.redact(describe(e)), deadFix: fixFor(codeOf(e)), lastError: transport.redact(e.message) }).where(eq(mondayItems.account, account)).run();
+    progress++;
   }
   function parkComment(id: number, e: GqlError) {
-    const code = e.extensions?.code ?? null;
-    db.update(mondayComments).set({ status: 'dead', lastError: transport.redact(`${code ?? 'error'}: ${e.message}`), deadFix: fixFor(code) }).where(eq(mondayComments.id, id)).run();
+    db.update(mondayComments).set({ status: 'dead', lastError: transport.redact(describe(e)), deadFix: fixFor(codeOf(e)) }).where(eq(mondayComments.id, id)).run();
+    progress++;
   }
-  const isPermanent = (e: GqlError) => !['RATE_LIMIT_EXCEEDED', 'COMPLEXITY_BUDGET_EXHAUSTED', 'INTERNAL_SERVER_ERROR'].includes(String(e.extensions?.code));
+  const isPermanent = (e: GqlError) => !RETRY_CODES.has(String(codeOf(e)));
+  const goneReason = or(...GONE.map((p) => sql`${mondayComments.lastError} like ${p}`));
+
+  /**
+   * The account has a new item (created, or matched after its old one was lost): the comments the ladder
+   * believed posted were on the old item. A created item has no updates, so they are simply pending again;
+   * a matched one may carry them, so their markers are checked first. Comments that died because the old
+   * item was gone can go to the new one.
+   */
+  function rehome(account: string, created: boolean) {
+    db.update(mondayComments).set({ status: created ? 'pending' : 'uncertain', updateId: null })
+      .where(and(eq(mondayComments.account, account), inArray(mondayComments.status, created ? ['posted', 'uncertain'] : ['posted']))).run();
+    db.update(mondayComments).set({ status: 'pending', deadFix: null })
+      .where(and(eq(mondayComments.account, account), eq(mondayComments.status, 'dead'), goneReason)).run();
+  }
 
   // 1. Match items by the Domain column (also after an ambiguous create: never create twice).
   async function resolve(): Promise<boolean> {
@@ -114,14 +152,22 @@ export async function push(store: Store, cfg: MondayConfig, transport: Transport
           items_page_by_column_values(board_id: $board, columns: [{ column_id: $col, column_values: $values }], limit: 500, cursor: $cursor) {
             cursor items { id column_values(ids: [$col]) { id text } } } }`, { board, col: cfg.columns.domain, values: chunk, cursor }, 1);
         if (!out) return false;
-        if (out.kind === 'fatal') { r.gaveUp = `matching items failed: ${out.reason}`; return false; }
-        const page = out.data.items_page_by_column_values as { cursor: string | null; items: { id: string; column_values: { text: string | null }[] }[] };
-        for (const it of [...page.items].sort((a, b) => Number(a.id) - Number(b.id))) {
-          const domain = it.column_values[0]?.text?.trim().toLowerCase();
-          if (!domain || !chunk.includes(domain)) continue;
-          const res = db.update(mondayItems).set({ itemId: it.id }).where(and(eq(mondayItems.account, domain), isNull(mondayItems.itemId))).run();
-          r.matched += res.changes;
+        if (out.kind === 'fatal') { stop('matching items by Domain failed', out.reason, out.code); return false; }
+        const page = out.data.items_page_by_column_values as { cursor: string | null; items: { id: string; column_values: { text: string | null }[] }[] } | null | undefined;
+        if (!page) {
+          const e = errorsByAlias(out.errors).get('items_page_by_column_values');
+          stop('matching items by Domain failed', e ? describe(e) : 'monday answered without a page', e ? codeOf(e) : null);
+          return false;
         }
+        // The item id and the re-check of the account's comments commit together.
+        inTx(() => {
+          for (const it of [...page.items].sort((a, b) => Number(a.id) - Number(b.id))) {
+            const domain = it.column_values[0]?.text?.trim().toLowerCase();
+            if (!domain || !chunk.includes(domain)) continue;
+            const res = db.update(mondayItems).set({ itemId: it.id }).where(and(eq(mondayItems.account, domain), isNull(mondayItems.itemId))).run();
+            if (res.changes) { r.matched++; progress++; rehome(domain, false); }
+          }
+        });
         cursor = page.cursor;
       } while (cursor);
     }
@@ -144,15 +190,22 @@ export async function push(store: Store, cfg: MondayConfig, transport: Transport
       });
       const out = await send(`mutation Create(${decl.join(', ')}) { ${COMPLEXITY} ${fields.join(' ')} }`, vars, chunk.length);
       if (!out) return false; // ambiguous or not: the next round matches by Domain first
-      if (out.kind === 'fatal') { for (const row of chunk) parkItem(row.account, { message: out.reason, extensions: { code: out.code ?? undefined } }); continue; }
+      // A request-level refusal (token, malformed request): nothing was applied and no item is to blame.
+      if (out.kind === 'fatal') { stop('creating items failed', out.reason, out.code); return false; }
       const errs = errorsByAlias(out.errors);
-      chunk.forEach((row, k) => {
+      let boardError: GqlError | null = null;
+      // One transaction per answer: atomic (a crash applies all of it or none), and one commit, not one per row.
+      inTx(() => chunk.forEach((row, k) => {
         const item = out.data[`c${k}`] as { id: string } | null;
+        const err = errs.get(`c${k}`);
         if (item?.id) {
-          db.update(mondayItems).set({ itemId: item.id, pushedVersion: row.desiredVersion, attempts: 0 }).where(eq(mondayItems.account, row.account)).run();
-          r.created++;
-        } else if (errs.get(`c${k}`) && isPermanent(errs.get(`c${k}`)!)) parkItem(row.account, errs.get(`c${k}`)!);
-      });
+          db.update(mondayItems).set({ itemId: item.id, pushedVersion: row.desiredVersion, attempts: 0, lastError: null }).where(eq(mondayItems.account, row.account)).run();
+          rehome(row.account, true);
+          r.created++; progress++;
+        } else if (err && BOARD_LEVEL.has(String(codeOf(err)))) boardError = err;
+        else if (err && isPermanent(err)) parkItem(row.account, err);
+      }));
+      if (boardError) { stop('creating items failed', describe(boardError), codeOf(boardError)); return false; }
     }
     return true;
   }
@@ -165,18 +218,30 @@ export async function push(store: Store, cfg: MondayConfig, transport: Transport
     for (const row of open) byItem.set(row.monday_items.itemId!, [...(byItem.get(row.monday_items.itemId!) ?? []), row]);
     const ids = [...byItem.keys()];
     for (let i = 0; i < ids.length; i += 50) {
-      const chunk = ids.slice(i, i + 50);
-      const out = await send(`query Updates($ids: [ID!]) { ${COMPLEXITY} items(ids: $ids, limit: 50) { id updates(limit: 100) { id body } } }`, { ids: chunk }, chunk.length);
-      if (!out) return false;
-      if (out.kind === 'fatal') { r.gaveUp = `checking updates failed: ${out.reason}`; return false; }
-      const items = (out.data.items ?? []) as { id: string; updates: { id: string; body: string }[] }[];
-      const found = new Map(items.map((it) => [it.id, it.updates]));
-      for (const itemId of chunk) {
-        for (const row of byItem.get(itemId)!) {
-          const hit = (found.get(itemId) ?? []).find((u) => u.body.includes(commentMarker(row.monday_comments.key)));
-          db.update(mondayComments).set(hit ? { status: 'posted', updateId: hit.id, postedAt: opts.now() } : { status: 'pending' }).where(eq(mondayComments.id, row.monday_comments.id)).run();
-          if (hit) r.commentsFoundPosted++;
-        }
+      let pageIds = ids.slice(i, i + 50);
+      for (let page = 1; pageIds.length; page++) {
+        // exclude_nonactive: monday still answers items(ids:) for a trashed item; a comment there is not on the board.
+        const out = await send(`query Updates($ids: [ID!], $page: Int) { ${COMPLEXITY} items(ids: $ids, limit: 50, exclude_nonactive: true) { id updates(limit: ${UPDATES_PAGE}, page: $page) { id body } } }`, { ids: pageIds, page }, pageIds.length);
+        if (!out) return false;
+        if (out.kind === 'fatal') { stop('checking updates failed', out.reason, out.code); return false; }
+        const items = (out.data.items ?? []) as ({ id: string; updates: { id: string; body: string }[] | null } | null)[];
+        const found = new Map(items.flatMap((it) => (it ? [[it.id, it.updates ?? []] as const] : [])));
+        const more: string[] = [];
+        inTx(() => { for (const itemId of pageIds) {
+          const updates = found.get(itemId) ?? [];
+          const left = byItem.get(itemId)!.filter((row) => {
+            const hit = updates.find((u) => u.body.includes(commentMarker(row.monday_comments.key)));
+            if (!hit) return true;
+            db.update(mondayComments).set({ status: 'posted', updateId: hit.id, postedAt: opts.now() }).where(eq(mondayComments.id, row.monday_comments.id)).run();
+            r.commentsFoundPosted++; progress++;
+            return false;
+          });
+          byItem.set(itemId, left);
+          // A full page may hide older updates: look further before deciding a comment was never posted.
+          if (left.length && updates.length >= UPDATES_PAGE) more.push(itemId);
+          else if (left.length) db.update(mondayComments).set({ status: 'pending' }).where(inArray(mondayComments.id, left.map((x) => x.monday_comments.id))).run();
+        } });
+        pageIds = more;
       }
     }
     return true;
@@ -190,7 +255,11 @@ export async function push(store: Store, cfg: MondayConfig, transport: Transport
       .where(and(eq(mondayComments.status, 'pending'), isNotNull(mondayItems.itemId))).orderBy(asc(mondayComments.id)).all();
     const byItem = new Map<string, Op[]>();
     const add = (itemId: string, op: Op) => byItem.set(itemId, [...(byItem.get(itemId) ?? []), op]);
-    for (const row of dirty) add(row.itemId!, { kind: 'columns', account: row.account, itemId: row.itemId!, version: row.desiredVersion, values: (JSON.parse(row.desired) as ItemProjection).values });
+    for (const row of dirty) {
+      const p = JSON.parse(row.desired) as ItemProjection;
+      // The name goes with the columns, so a renamed item is repaired like any other drift.
+      add(row.itemId!, { kind: 'columns', account: row.account, itemId: row.itemId!, version: row.desiredVersion, values: { name: p.name, ...p.values } });
+    }
     for (const { c, itemId } of comments) add(itemId!, { kind: 'comment', id: c.id, account: c.account, itemId: itemId!, body: `${c.body}\n\n${commentMarker(c.key)}`, key: c.key });
     const groups = [...byItem.values()];
     while (groups.length) {
@@ -213,30 +282,30 @@ export async function push(store: Store, cfg: MondayConfig, transport: Transport
         return `m${k}: create_update(item_id: $i${k}, body: $b${k}) { id }`;
       });
       const out = await send(`mutation Push(${decl.join(', ')}) { ${COMPLEXITY} ${fields.join(' ')} }`, vars, batch.length);
-      if (!out) {
-        // Not ambiguous (429, budget): nothing was applied, so the comments are plainly pending again.
-        const lastOutcomeAmbiguous = lastAmbiguous;
-        if (!lastOutcomeAmbiguous && commentIds.length) db.update(mondayComments).set({ status: 'pending' }).where(inArray(mondayComments.id, commentIds)).run();
+      if (!out || out.kind === 'fatal') {
+        // Not ambiguous (429, budget, a refused request): nothing was applied, so the comments are plainly pending again.
+        if ((!out ? !lastAmbiguous : true) && commentIds.length) db.update(mondayComments).set({ status: 'pending' }).where(inArray(mondayComments.id, commentIds)).run();
+        if (out) stop('pushing to the board failed', out.reason, out.code);
         return false;
       }
-      if (out.kind === 'fatal') {
-        const e = { message: out.reason, extensions: { code: out.code ?? undefined } };
-        batch.forEach((o) => (o.kind === 'columns' ? parkItem(o.account, e) : parkComment(o.id, e)));
-        continue;
-      }
       const errs = errorsByAlias(out.errors);
-      batch.forEach((o, k) => {
+      let boardError: GqlError | null = null;
+      inTx(() => batch.forEach((o, k) => {
         const ok = out.data[`m${k}`] as { id: string } | null;
         const err = errs.get(`m${k}`);
         if (o.kind === 'columns') {
-          if (ok) { db.update(mondayItems).set({ pushedVersion: sql`max(${mondayItems.pushedVersion}, ${o.version})`, attempts: 0, lastError: null }).where(eq(mondayItems.account, o.account)).run(); r.columnWrites++; }
+          if (ok) {
+            db.update(mondayItems).set({ pushedVersion: sql`max(${mondayItems.pushedVersion}, ${o.version})`, attempts: 0, lastError: null }).where(eq(mondayItems.account, o.account)).run();
+            r.columnWrites++; progress++;
+          } else if (err && BOARD_LEVEL.has(String(codeOf(err)))) boardError = err;
           else if (err && isPermanent(err)) parkItem(o.account, err);
         } else if (ok) {
           db.update(mondayComments).set({ status: 'posted', updateId: ok.id, postedAt: opts.now(), lastError: null }).where(eq(mondayComments.id, o.id)).run();
-          r.commentsPosted++;
-        } else if (err && isPermanent(err)) parkComment(o.id, err);
+          r.commentsPosted++; progress++;
+        } else if (err && isPermanent(err) && !BOARD_LEVEL.has(String(codeOf(err)))) parkComment(o.id, err);
         else db.update(mondayComments).set({ status: 'pending', lastError: err ? transport.redact(err.message) : null }).where(eq(mondayComments.id, o.id)).run();
-      });
+      }));
+      if (boardError) { stop('pushing to the board failed', describe(boardError), codeOf(boardError)); return false; }
     }
     return true;
   }
@@ -247,15 +316,20 @@ export async function push(store: Store, cfg: MondayConfig, transport: Transport
 
   const maxRounds = opts.maxRounds ?? 10_000;
   for (let round = 0; round < maxRounds && !r.gaveUp; round++) {
-    const steps = [resolve, create, settleUncertain, deliver];
+    const before = progress;
     let clean = true;
-    for (const step of steps) {
+    for (const step of [resolve, create, settleUncertain, deliver]) {
       if (r.gaveUp) break;
       if (!(await step())) { clean = false; break; }
     }
-    if (clean && !hasWork(store)) break;
+    // A clean round that moved nothing will not move anything the next time either (e.g. no item matches
+    // and createItems is off): what is left waits for its fix, not for another round.
+    if (clean && (!hasWork(store) || progress === before)) break;
   }
-  Object.assign(r, transportStats(transport), counts(store));
+  const stats1 = transportStats(transport);
+  Object.assign(r, {
+    requests: stats1.requests - stats0.requests, bytesSent: stats1.bytesSent - stats0.bytesSent, bytesReceived: stats1.bytesReceived - stats0.bytesReceived,
+  }, counts(store));
   if (r.gaveUp) log(r.gaveUp);
   return r;
 }
@@ -270,9 +344,13 @@ export function hasWork(store: Store): boolean {
 export function counts(store: Store) {
   const { db } = store;
   const one = (q: { get(): { n: number } | undefined }) => q.get()?.n ?? 0;
+  const open = inArray(mondayComments.status, ['pending', 'uncertain']);
+  const blocked = and(eq(mondayItems.state, 'dead'), isNull(mondayItems.itemId));
   return {
     pendingItems: one(db.select({ n: sql<number>`count(*)` }).from(mondayItems).where(and(eq(mondayItems.state, 'ok'), sql`(${mondayItems.itemId} is null or ${mondayItems.desiredVersion} > ${mondayItems.pushedVersion})`))),
-    pendingComments: one(db.select({ n: sql<number>`count(*)` }).from(mondayComments).where(inArray(mondayComments.status, ['pending', 'uncertain']))),
+    pendingComments: one(db.select({ n: sql<number>`count(*)` }).from(mondayComments).leftJoin(mondayItems, eq(mondayItems.account, mondayComments.account))
+      .where(and(open, sql`not coalesce(${mondayItems.state} = 'dead' and ${mondayItems.itemId} is null, 0)`))),
+    blockedComments: one(db.select({ n: sql<number>`count(*)` }).from(mondayComments).innerJoin(mondayItems, eq(mondayItems.account, mondayComments.account)).where(and(open, blocked))),
     deadItems: one(db.select({ n: sql<number>`count(*)` }).from(mondayItems).where(eq(mondayItems.state, 'dead'))),
     deadComments: one(db.select({ n: sql<number>`count(*)` }).from(mondayComments).where(eq(mondayComments.status, 'dead'))),
   };

@@ -77,6 +77,7 @@ function waitFrom(retryAfterSeconds: number, e: GqlError | undefined): number | 
 
 function classifyTop(e: GqlError, status: number | null, hide: (s: string) => string): Outcome {
   const code = e.extensions?.code ?? null;
-  if (code && RETRY_CODES.has(code)) return { kind: 'retry', reason: hide(`${code}: ${e.message}`), waitMs: waitFrom(NaN, e), ambiguous: false };
+  // An internal error may strike after some of a mutation's fields were applied: treat it as maybe-applied.
+  if (code && RETRY_CODES.has(code)) return { kind: 'retry', reason: hide(`${code}: ${e.message}`), waitMs: waitFrom(NaN, e), ambiguous: code === 'INTERNAL_SERVER_ERROR' };
   return { kind: 'fatal', reason: hide(`${code ?? `HTTP ${status ?? 200}`}: ${e.message}`), code };
 }

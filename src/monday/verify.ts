@@ -19,18 +19,35 @@ export type VerifyResult = {
 
 type BoardItem = { id: string; name: string; column_values: { id: string; text: string | null }[] };
 
-export async function readBoard(cfg: MondayConfig, transport: Transport): Promise<BoardItem[] | string> {
+export type VerifyOptions = {
+  repair: boolean; now: string;
+  /** Waits between retries; tests pass one that advances the emulator's clock instead of sleeping. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+};
+
+export async function readBoard(cfg: MondayConfig, transport: Transport, opts: Pick<VerifyOptions, 'sleep' | 'random'> = {}): Promise<BoardItem[] | string> {
+  const sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  const random = opts.random ?? Math.random;
   const ids = Object.values(cfg.columns);
   const out: BoardItem[] = [];
   let cursor: string | null = null;
+  let attempt = 0;
   for (let guard = 0; guard < 100_000; guard++) {
     const res = cursor === null
       ? await transport.request(`query Board($board: [ID!], $cols: [String!]) { boards(ids: $board) { items_page(limit: 500) { cursor items { id name column_values(ids: $cols) { id text } } } } }`, { board: [cfg.boardId], cols: ids })
       : await transport.request(`query Next($cursor: String!, $cols: [String!]) { next_items_page(cursor: $cursor, limit: 500) { cursor items { id name column_values(ids: $cols) { id text } } } }`, { cursor, cols: ids });
-    if (res.kind === 'retry') { if (res.waitMs) await new Promise((r) => setTimeout(r, Math.min(res.waitMs!, 60_000))); guard++; continue; }
+    if (res.kind === 'retry') {
+      // Reads are safe to repeat: the same page (same cursor) is asked again after a backoff.
+      if (++attempt > cfg.retry.maxAttempts) return `gave up reading the board after ${cfg.retry.maxAttempts} transient failures in a row (last: ${res.reason}); run it again`;
+      const backoff = Math.min(cfg.retry.maxDelayMs, cfg.retry.baseDelayMs * 2 ** (attempt - 1));
+      await sleep(res.waitMs ?? Math.round(backoff / 2 + random() * backoff / 2));
+      continue;
+    }
+    attempt = 0;
     if (res.kind === 'fatal') return res.reason;
     const page = (cursor === null ? (res.data.boards as { items_page: { cursor: string | null; items: BoardItem[] } }[] | null)?.[0]?.items_page : res.data.next_items_page) as { cursor: string | null; items: BoardItem[] } | undefined;
-    if (!page) return `board ${cfg.boardId} not found`;
+    if (!page) return `board ${cfg.boardId} not found (or not shared with the token's user): check monday.boardId in ladder.config.json`;
     out.push(...page.items);
     cursor = page.cursor;
     if (!cursor) return out;
@@ -38,10 +55,10 @@ export async function readBoard(cfg: MondayConfig, transport: Transport): Promis
   return 'paging did not end';
 }
 
-export async function verify(engine: Engine, cfg: MondayConfig, transport: Transport, opts: { repair: boolean; now: string }): Promise<VerifyResult> {
+export async function verify(engine: Engine, cfg: MondayConfig, transport: Transport, opts: VerifyOptions): Promise<VerifyResult> {
   const { db } = engine.store;
   const result: VerifyResult = { items: 0, accounts: 0, equal: 0, drift: [], accountsWithoutItem: [], itemsWithoutAccount: [], repaired: 0, error: null };
-  const board = await readBoard(cfg, transport);
+  const board = await readBoard(cfg, transport, opts);
   if (typeof board === 'string') { result.error = board; return result; }
   result.items = board.length;
   const byId = new Map(board.map((it) => [it.id, it]));
@@ -53,32 +70,33 @@ export async function verify(engine: Engine, cfg: MondayConfig, transport: Trans
   const rows = db.select().from(accounts).leftJoin(mondayItems, eq(mondayItems.account, accounts.domain)).all();
   result.accounts = rows.length;
   const seen = new Set<string>();
-  const repairs: { account: string; clearItem: boolean; setItem?: string; projection: ReturnType<typeof projectItem> }[] = [];
+  /** rematch: forget the stored item id, so the next push matches by Domain (re-checking comment markers) or re-creates. */
+  const repairs: { account: string; rematch: boolean; projection: ReturnType<typeof projectItem> }[] = [];
   for (const { accounts: acct, monday_items: mi } of rows) {
     const loaded = engine.load(acct.domain)!;
     const projection = projectItem(acct, loaded.snapshot.context as LadderContext, stageOf(loaded.snapshot.value), cfg);
     const item = (mi?.itemId && byId.get(mi.itemId)) || byDomain.get(acct.domain);
-    if (!item) { result.accountsWithoutItem.push(acct.domain); repairs.push({ account: acct.domain, clearItem: true, projection }); continue; }
+    if (!item) { result.accountsWithoutItem.push(acct.domain); repairs.push({ account: acct.domain, rematch: true, projection }); continue; }
     seen.add(item.id);
-    if (mi?.itemId !== item.id) repairs.push({ account: acct.domain, clearItem: false, setItem: item.id, projection });
     const diffs: Drift[] = [];
     if (item.name !== projection.name) diffs.push({ account: acct.domain, itemId: item.id, column: 'name', board: item.name, machine: projection.name });
     for (const [col, want] of Object.entries(projection.texts)) {
       const got = item.column_values.find((c) => c.id === col)?.text ?? '';
       if ((got ?? '') !== want) diffs.push({ account: acct.domain, itemId: item.id, column: col, board: got ?? '', machine: want });
     }
-    if (diffs.length) { result.drift.push(...diffs); repairs.push({ account: acct.domain, clearItem: false, projection }); } else result.equal++;
+    if (diffs.length) result.drift.push(...diffs); else result.equal++;
+    if (diffs.length || mi?.itemId !== item.id) repairs.push({ account: acct.domain, rematch: mi?.itemId !== item.id, projection });
   }
   for (const it of board) {
-    if (!seen.has(it.id)) result.itemsWithoutAccount.push({ itemId: it.id, domain: it.column_values.find((c) => c.id === cfg.columns.domain)?.text ?? null });
+    if (!seen.has(it.id)) result.itemsWithoutAccount.push({ itemId: it.id, domain: it.column_values.find((c) => c.id === cfg.columns.domain)?.text?.trim() || null });
   }
   if (opts.repair && repairs.length) {
     engine.store.sqlite.transaction(() => {
       for (const rep of repairs) {
-        if (!rep.setItem) queueProjection(db, rep.account, rep.projection, opts.now, true);
-        if (rep.setItem) db.update(mondayItems).set({ itemId: rep.setItem }).where(eq(mondayItems.account, rep.account)).run();
-        if (rep.clearItem) db.update(mondayItems).set({ itemId: null, state: 'ok', deadReason: null, deadFix: null }).where(eq(mondayItems.account, rep.account)).run();
-        if (!rep.setItem) result.repaired++;
+        // Re-projected with the current configuration (a corrected label heals its dead letter), and queued again.
+        queueProjection(db, rep.account, rep.projection, opts.now, true);
+        db.update(mondayItems).set({ state: 'ok', deadReason: null, deadFix: null, ...(rep.rematch ? { itemId: null } : {}) }).where(eq(mondayItems.account, rep.account)).run();
+        result.repaired++;
       }
     }).immediate();
   }

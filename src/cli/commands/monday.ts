@@ -1,5 +1,5 @@
 // `ladder monday push | status | retry | verify | emulator`.
-import { eq, inArray, and, sql } from 'drizzle-orm';
+import { eq, inArray, and, or, like, sql } from 'drizzle-orm';
 import type { Command } from 'commander';
 import { push, counts, type PushResult } from '../../monday/pusher.js';
 import { verify } from '../../monday/verify.js';
@@ -19,7 +19,7 @@ export function describePush(r: PushResult): string[] {
   return [
     `monday push: ${r.requests} requests (${r.bytesSent} bytes sent), ${r.matched} items matched by Domain, ${r.created} created, ${r.columnWrites} column writes, ${r.commentsPosted} comments posted${r.commentsFoundPosted ? ` (+${r.commentsFoundPosted} found already posted)` : ''}`,
     `retries: ${r.retries}${r.retries ? ` (${Object.entries(r.retryReasons).map(([k, v]) => `${k} ×${v}`).join(', ')})` : ''}; waited ${Math.round(r.waitedMs / 100) / 10}s`,
-    `left: ${r.pendingItems} items and ${r.pendingComments} comments pending; dead letters: ${r.deadItems} items, ${r.deadComments} comments${r.deadItems + r.deadComments ? ' (ladder monday status)' : ''}`,
+    `left: ${r.pendingItems} items and ${r.pendingComments} comments pending${r.blockedComments ? ` (${r.blockedComments} comments wait for a dead-lettered item)` : ''}; dead letters: ${r.deadItems} items, ${r.deadComments} comments${r.deadItems + r.deadComments ? ' (ladder monday status)' : ''}`,
     ...(r.gaveUp ? [r.gaveUp] : []),
   ];
 }
@@ -44,7 +44,7 @@ export function registerMondayCommands(program: Command, run: Run): void {
         .map((d) => ({ account: d.account, key: d.key, reason: d.lastError, fix: d.deadFix }));
       const posted = db.select({ n: sql<number>`count(*)` }).from(mondayComments).where(eq(mondayComments.status, 'posted')).get()?.n ?? 0;
       emit(ctx, { ...c, posted, deadItemsList: deadItems, deadCommentsList: deadComments }, [
-        `pending: ${c.pendingItems} items, ${c.pendingComments} comments; posted comments: ${posted}`,
+        `pending: ${c.pendingItems} items, ${c.pendingComments} comments${c.blockedComments ? ` (+${c.blockedComments} waiting for a dead-lettered item)` : ''}; posted comments: ${posted}`,
         `dead letters: ${deadItems.length} items, ${deadComments.length} comments`,
         ...deadItems.map((d) => `  item ${d.account}: ${d.reason}\n    fix: ${d.fix}`),
         ...deadComments.map((d) => `  comment ${d.key} on ${d.account}: ${d.reason}\n    fix: ${d.fix}`),
@@ -56,7 +56,7 @@ export function registerMondayCommands(program: Command, run: Run): void {
       const { db, sqlite } = ctx.store({ mustExist: true });
       const res = sqlite.transaction(() => {
         // An item that was gone from the board is matched again by Domain, or re-created.
-        const gone = db.update(mondayItems).set({ itemId: null }).where(and(eq(mondayItems.state, 'dead'), sql`${mondayItems.deadReason} like 'ResourceNotFound%' or ${mondayItems.deadReason} like 'InvalidItemId%'`)).run().changes;
+        const gone = db.update(mondayItems).set({ itemId: null }).where(and(eq(mondayItems.state, 'dead'), or(like(mondayItems.deadReason, 'ResourceNotFound%'), like(mondayItems.deadReason, 'InvalidItemId%')))).run().changes;
         const items = db.update(mondayItems).set({ state: 'ok', deadReason: null, deadFix: null, attempts: 0 }).where(eq(mondayItems.state, 'dead')).run().changes;
         const comments = db.update(mondayComments).set({ status: 'pending', deadFix: null }).where(inArray(mondayComments.status, ['dead'])).run().changes;
         return { items, comments, rematch: gone };
