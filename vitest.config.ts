@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
-    testTimeout: 60_000,
+    // Fault, crash and concurrency suites run real processes; 2 loaded cores can take several times their idle time.
+    testTimeout: 300_000,
     hookTimeout: 60_000,
   },
 });
