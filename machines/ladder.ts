@@ -20,6 +20,7 @@ const until = (dueMs: number, atIso: string) => Math.max(1, dueMs - ms(atIso));
 const clockStart = (c: LadderContext) => Math.max(ms(c.clockFrom), c.lastEngagementAt ? ms(c.lastEngagementAt) : 0);
 
 export type LadderMachineContext = LadderContext;
+const NO_INPUT: LadderInput = { account: '', tier: 'Tier 3', at: new Date(0).toISOString() };
 
 export function createLadderMachine(cfg: RulesConfig = DEFAULT_RULES) {
   const guards = makeGuards(cfg);
@@ -88,7 +89,8 @@ export function createLadderMachine(cfg: RulesConfig = DEFAULT_RULES) {
   }).createMachine({
     id: 'ladder',
     initial: 'PROSPECT',
-    context: ({ input }) => ({ ...initialContext(input), clockFrom: input.at }),
+    // xstate evaluates this without input when it builds a throwaway actor: answer cheaply, never throw.
+    context: ({ input }) => (input ? { ...initialContext(input), clockFrom: input.at } : initialContext(NO_INPUT)),
     states: {
       PROSPECT: {
         on: {

@@ -2,13 +2,14 @@
 // load → pure transition() → one SQLite transaction (snapshot, event log, history, timers, hooks such as
 // the monday outbox) → effects after commit. A refused event writes at most a refusal record.
 import { and, eq, sql } from 'drizzle-orm';
-import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import { initialTransition, type AnyMachineSnapshot } from 'xstate';
+import { createStepper } from './step.js';
 import { LadderCommandEvent, type LadderEvent } from '../../machines/events.js';
 import { explainRefusal } from '../../machines/explain.js';
 import { MACHINE_VERSION, type LadderMachine, type LadderMachineContext } from '../../machines/ladder.js';
 import { stageOf, type StageAt } from '../../machines/stage.js';
 import type { RulesConfig } from '../../machines/rules/config.js';
-import type { Tier, AccountFacts } from '../../machines/types.js';
+import { IsoDate, type Tier, type AccountFacts } from '../../machines/types.js';
 import type { Db, Store } from '../store/open.js';
 import { accounts, actors, events, refusals, stageHistory, suppressions, timers } from '../store/schema.js';
 import { BadInputError, RefusedError, describeZodIssues } from './errors.js';
@@ -73,6 +74,7 @@ export function createEngine(store: Store, opts: EngineOptions) {
   const hooks = opts.hooks ?? [];
   const machineVersion = opts.machineVersion ?? MACHINE_VERSION;
   const migrations = opts.migrations ?? SNAPSHOT_MIGRATIONS;
+  const step = createStepper(machine);
 
   const q = {
     actor: db.select().from(actors).where(eq(actors.account, sql.placeholder('account'))).prepare(),
@@ -111,7 +113,12 @@ export function createEngine(store: Store, opts: EngineOptions) {
   }
 
   function validate(event: LadderEvent): LadderEvent {
-    if (event.type.startsWith('xstate.after.')) return { ...event, at: iso(event.at) };
+    // Checked before anything reads it: a caller of the API may send any JSON (null, a number as type, a bad date).
+    const type = (event as { type?: unknown } | null)?.type;
+    if (typeof type === 'string' && type.startsWith('xstate.after.')) {
+      if (!IsoDate.safeParse(event.at).success) throw new BadInputError(`at: a timer event is dated at its due time, an ISO 8601 timestamp; got ${JSON.stringify(event.at)}`, 'at');
+      return { ...event, at: iso(event.at) };
+    }
     const parsed = LadderCommandEvent.safeParse(event);
     if (!parsed.success) throw new BadInputError(describeZodIssues(parsed.error.issues), String(parsed.error.issues[0]?.path.join('.') ?? ''));
     const e = { ...parsed.data, at: iso(parsed.data.at) } as LadderEvent;
@@ -124,13 +131,15 @@ export function createEngine(store: Store, opts: EngineOptions) {
   /** Applies one event inside the caller's transaction. Throws RefusedError / BadInputError, writing nothing. */
   function applyInTx(sub: Submission): Applied {
     const event = validate(sub.event);
+    if (!IsoDate.safeParse(sub.now).success) throw new BadInputError(`now: the command's clock must be an ISO 8601 timestamp; got ${JSON.stringify(sub.now)}`, 'now');
     const now = iso(sub.now);
     if (event.type.startsWith('xstate.after.') && sub.timerRowId === undefined) {
       throw new BadInputError('type: timer events are fired by the sweep from a stored timer, never sent directly', 'type');
     }
     const denied = forbidden(event.type, event.role);
     if (denied && !(event.type.startsWith('CRO_') && event.role !== 'cro')) refuse(sub.account, event, `cannot ${event.type} ${sub.account}: ${denied}`);
-    if (sub.idempotencyKey) {
+    // A fired timer is guarded by its row (pending → fired in this transaction), not by a key lookup.
+    if (sub.idempotencyKey && sub.timerRowId === undefined) {
       const seen = q.byKey.get({ key: sub.idempotencyKey });
       if (seen) {
         const row = q.actor.get({ account: seen.account })!;
@@ -151,7 +160,7 @@ export function createEngine(store: Store, opts: EngineOptions) {
     const snapshot = restore(row);
     const prev = snapshot.context as LadderMachineContext;
     if (!snapshot.can(event)) refuse(sub.account, event, explainRefusal(machine, snapshot, event, rules));
-    const [next, actions] = transition(machine, snapshot, event);
+    const [next, actions] = step(snapshot, event);
     const before = stageOf(snapshot.value);
     const after = stageOf(next.value);
     const version = row.version + 1;
@@ -176,12 +185,14 @@ export function createEngine(store: Store, opts: EngineOptions) {
       const fired = q.fireTimer.run({ eventId, id: sub.timerRowId });
       if (fired.changes !== 1) refuse(sub.account, event, `timer ${sub.timerRowId} is no longer pending (fired or cancelled already)`);
     }
+    const firedTimerId = sub.timerRowId !== undefined ? event.type : null;
     const armed: Applied['armed'] = [];
     const cancelled: string[] = [];
     for (const action of actions as { type: string; params?: unknown }[]) {
       const params = (action as { params?: Record<string, unknown> }).params ?? {};
       if (action.type === 'xstate.cancel') {
         const timerId = String(params.sendId);
+        if (timerId === firedTimerId) continue; // the timer that fires this event: already closed above
         const r = q.cancelTimer.run({ eventId, account: sub.account, timerId });
         if (r.changes) cancelled.push(timerId);
       } else if (action.type === 'xstate.raise' && typeof params.delay === 'number') {

@@ -32,7 +32,6 @@ export function sweep(engine: Engine, opts: { now: string; batchSize?: number; o
   const due = db.select().from(timers)
     .where(and(eq(timers.status, 'pending'), lte(timers.dueAt, sql.placeholder('now'))))
     .orderBy(asc(timers.dueAt), asc(timers.id)).limit(sql.placeholder('limit')).prepare();
-  const stillPending = db.select({ status: timers.status }).from(timers).where(eq(timers.id, sql.placeholder('id'))).prepare();
   const result: SweepResult = { now, fired: 0, transitions: {}, slaBreaches: 0, skipped: 0, batches: 0 };
   const total = countDue(engine, now);
 
@@ -41,11 +40,12 @@ export function sweep(engine: Engine, opts: { now: string; batchSize?: number; o
     if (rows.length === 0) break;
     result.batches++;
     sqlite.transaction(() => {
-      // An account whose timer armed new ones waits for the next batch, so its timers stay in due order.
-      const rearmed = new Set<string>();
+      // One timer per account per batch: its other due rows (perhaps cancelled or re-armed by this one) are
+      // read again in the next batch, so each account's timers fire in due order and only while pending.
+      const touched = new Set<string>();
       for (const row of rows) {
-        if (rearmed.has(row.account)) continue;
-        if (stillPending.get({ id: row.id })?.status !== 'pending') continue;
+        if (touched.has(row.account)) continue;
+        touched.add(row.account);
         const fire = sqlite.transaction(() => engine.applyInTx({
           account: row.account,
           event: { ...JSON.parse(row.event), at: row.dueAt, by: 'system', role: 'system' },
@@ -58,7 +58,6 @@ export function sweep(engine: Engine, opts: { now: string; batchSize?: number; o
           if (kind.endsWith('_SLA')) result.slaBreaches++;
           const move = `${applied.before.stage}→${applied.after.stage}`;
           if (applied.before.stage !== applied.after.stage) result.transitions[move] = (result.transitions[move] ?? 0) + 1;
-          if (applied.armed.length) rearmed.add(row.account);
         } catch (err) {
           if (!(err instanceof RefusedError)) throw err;
           // A timer the machine no longer accepts (an SLA already flagged in this stay, or one left behind by an
