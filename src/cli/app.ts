@@ -16,8 +16,14 @@ async function pushAfter(ctx: CliContext): Promise<void> {
   const { hasWork } = await import('../monday/pusher.js');
   if (!hasWork(ctx.store())) return;
   const { runPush, describePush } = await import('./commands/monday.js');
-  const r = await runPush(ctx);
-  if (!ctx.json) for (const line of describePush(r)) ctx.io.err(line);
+  try {
+    const r = await runPush(ctx);
+    if (!ctx.json) for (const line of describePush(r)) ctx.io.err(line);
+  } catch (err) {
+    // The command's change is committed and its board update queued: failing the command now (exit 2) would
+    // invite a retry that records it twice. Say what to fix; `ladder monday push` delivers it afterwards.
+    ctx.io.err(`ladder: recorded, but the board was not updated: ${(err as Error).message} (then run ladder monday push)`);
+  }
 }
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
@@ -55,7 +61,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     }
     const e = err as Error & { exitCode?: number };
     if (typeof e.exitCode === 'number') {
-      if (ctx?.json) io.out(JSON.stringify({ error: { kind: e.name, message: e.message, field: (e as { field?: string }).field ?? null } }, null, 2));
+      // `quiet`: the command already printed its JSON document (e.g. the outcome of every note); a second one
+      // would make stdout unparseable. The exit code says it failed.
+      if (ctx?.json) { if (!(e as { quiet?: boolean }).quiet) io.out(JSON.stringify({ error: { kind: e.name, message: e.message, field: (e as { field?: string }).field ?? null } }, null, 2)); }
       else io.err(`ladder: ${e.message}`);
       return e.exitCode;
     }

@@ -13,6 +13,7 @@ import { forbidden } from '../engine/roles.js';
 import { accounts, escalations, events, importBatches } from '../store/schema.js';
 import type { Role } from '../../machines/events.js';
 import { readImportFile } from './import-file.js';
+import { ImportFileError } from './errors.js';
 import {
   DUPLICATE_RATE_ESCALATION, REJECTED_RATE_ESCALATION, sortImportRows,
   type DuplicateRow, type RawRow, type RejectedRow, type StoredAccountSummary, type UniqueRow,
@@ -84,7 +85,10 @@ export async function importFile(engine: Engine, opts: {
   const denied = forbidden('ACCOUNT_ADDED', opts.actor.role);
   if (denied) throw new RefusedError(`cannot import ${opts.path}: ${denied}`, null, 'ACCOUNT_ADDED');
   const { db, sqlite } = engine.store;
-  const hash = await fileHash(opts.path);
+  // A missing file or a directory is bad input naming the file, not an unexpected error.
+  const hash = await fileHash(opts.path).catch((err: NodeJS.ErrnoException) => {
+    throw new ImportFileError('unreadable', opts.path, `cannot read it (${err.code ?? err.message})`, undefined, { cause: err });
+  });
   const chunkSize = opts.chunkSize ?? 1000;
   const report: ImportReport = {
     file: opts.path, contentHash: hash, dryRun: Boolean(opts.dryRun), at: opts.now,
@@ -133,6 +137,8 @@ export async function importFile(engine: Engine, opts: {
   function createRow(u: UniqueRow) {
     const { row } = u;
     keep('unique', report.unique, { row: u.rowNumber, domain: row.domain, archived: u.archive });
+    // Its creating row is met: a later row of this file for the same domain (in a later chunk) is a duplicate.
+    claimed.add(row.domain);
     report.counts.unique++;
     if (u.archive) report.counts.archived++;
     if (opts.dryRun) { seenInDryRun.set(row.domain, { domain: row.domain, name: row.name, hq: row.hq, tier: row.tier, icpScore: row.icpScore, extra: row.extra }); return; }
@@ -150,6 +156,9 @@ export async function importFile(engine: Engine, opts: {
     db.update(accounts).set({ extra: JSON.stringify(extra) }).where(eq(accounts.domain, d.row.domain)).run();
   }
 
+  // A file that cannot be read whole is refused whole: it is read once to the end before any chunk is written
+  // (rows stream, so this costs a second parse, not memory).
+  if (!opts.dryRun) for await (const _ of readImportFile(opts.path)) { /* only the read's errors matter here */ }
   let chunk: RawRow[] = [];
   for await (const raw of readImportFile(opts.path)) {
     chunk.push(raw);

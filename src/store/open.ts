@@ -27,13 +27,30 @@ export function openStore(path: string, opts: OpenOptions = {}): Store {
   // WAL lets readers run beside the writer; the busy timeout makes concurrent writers queue instead of fail.
   sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 10_000}`);
   if (!opts.readonly) {
-    if (path !== ':memory:') sqlite.pragma('journal_mode = WAL');
+    if (path !== ':memory:') untilSettled(() => sqlite.pragma('journal_mode = WAL'));
     // NORMAL in WAL mode: a commit survives a process crash (SIGKILL); FULL would add an fsync per commit
     // for power loss. See docs/decisions.md.
     sqlite.pragma('synchronous = NORMAL');
   }
   sqlite.pragma('foreign_keys = ON');
   const db = drizzle(sqlite, { schema });
-  if (!opts.readonly) migrate(db, { migrationsFolder: migrationsFolder() });
+  if (!opts.readonly) untilSettled(() => migrate(db, { migrationsFolder: migrationsFolder() }));
   return { db, sqlite, path, close: () => sqlite.close() };
+}
+
+/**
+ * Processes opening a new file at once race to set it up. drizzle's migrator reads which migrations are
+ * applied before it opens its own (deferred) transaction, so all but the first fail once it has committed
+ * ("table … already exists", or a stale snapshot: "database is locked"); and SQLite answers some lock races
+ * with SQLITE_BUSY at once instead of waiting out the busy timeout (waiting could deadlock). The losers pause
+ * and try again, then find the work done. A failure that is not such a race fails every time and is thrown.
+ */
+function untilSettled(step: () => unknown): void {
+  for (let attempt = 1; ; attempt++) {
+    try { step(); return; } catch (err) {
+      if (attempt >= 6) throw err;
+      // Opening is synchronous: a synchronous pause (25, 50, … ms).
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25 * attempt);
+    }
+  }
 }

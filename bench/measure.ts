@@ -1,0 +1,60 @@
+// One measurement in a process of its own, on a database copy made for it, so that every measurement
+// starts equal (cold JIT, empty heap, same file). Prints one JSON line. Also the entry point to profile:
+//   node --cpu-prof --cpu-prof-dir=prof dist/bench/measure.js sweep --db COPY --now ISO
+import { parseArgs } from 'node:util';
+import { createEngine } from '../src/engine/engine.js';
+import { sweep } from '../src/engine/sweep.js';
+import { openStore } from '../src/store/open.js';
+import { stageCounts } from '../src/queries.js';
+import { createLadderMachine } from '../machines/ladder.js';
+import { DEFAULT_RULES } from '../machines/rules/config.js';
+import { fullScan } from './full-scan.js';
+import { bareSteps } from './bare-step.js';
+import { croConfirms } from './commands.js';
+import { startClock } from './clock.js';
+import { measureProjection } from './projection.js';
+import { peakRssKb } from './rss.js';
+
+export const MEASUREMENTS = ['sweep', 'scan', 'bare', 'commands', 'projection'] as const;
+export type Measurement = (typeof MEASUREMENTS)[number];
+
+async function main(argv: string[]) {
+  const { positionals, values } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { db: { type: 'string' }, now: { type: 'string' }, batch: { type: 'string', default: '500' }, commands: { type: 'string', default: '1000' }, warmup: { type: 'string', default: '50' } },
+  });
+  const what = positionals[0] as Measurement;
+  if (!MEASUREMENTS.includes(what) || !values.db || !values.now) {
+    throw new Error(`usage: measure.js ${MEASUREMENTS.join('|')} --db COPY --now ISO [--batch 500] [--commands 1000]`);
+  }
+  const now = new Date(Date.parse(values.now)).toISOString();
+  const batchSize = Number(values.batch);
+  const store = openStore(values.db);
+  const machine = createLadderMachine(DEFAULT_RULES);
+  const engine = createEngine(store, { machine, rules: DEFAULT_RULES });
+  let out: Record<string, unknown>;
+  try {
+    switch (what) {
+      case 'sweep': {
+        const clock = startClock();
+        const r = sweep(engine, { now, batchSize });
+        const { ms, cpuMs } = clock();
+        out = { ...r, ms, cpuMs, perSec: r.fired / (ms / 1000), stages: stageCounts(engine) };
+        break;
+      }
+      case 'scan': {
+        const r = fullScan(engine, { now, batchSize });
+        out = { ...r, stages: stageCounts(engine) };
+        break;
+      }
+      case 'bare': out = { ...bareSteps(store, machine, { now, batchSize }) }; break;
+      case 'commands': out = { ...croConfirms(engine, { now, count: Number(values.commands), warmup: Number(values.warmup) }) }; break;
+      case 'projection': out = { ...(await measureProjection(store, { now, batchSize })) }; break;
+    }
+  } finally {
+    store.close();
+  }
+  process.stdout.write(`${JSON.stringify({ what, ...out, maxRssKb: peakRssKb() })}\n`);
+}
+
+await main(process.argv.slice(2));
