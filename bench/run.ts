@@ -25,7 +25,7 @@ const root = resolve(here, '..', '..');
 const paths = { cli: join(root, 'dist', 'src', 'cli', 'index.js'), measure: join(here, 'measure.js'), probe: join(here, 'rss-probe.js') };
 
 const USAGE = `usage: npm run bench -- [--smoke | --full] [--sizes 10000,100000] [--due 0.01[,0.1]] [--now ISO] [--seed N]
-       [--batch 500] [--commands 1000] [--cold 10] [--sample 200] [--repeat 3 (smoke: 1)] [--out DIR] [--name NAME] [--keep-db DIR]`;
+       [--batch 500] [--commands 1000] [--cold 10 (smoke: 3)] [--sample 200] [--repeat 3 (smoke: 1)] [--out DIR] [--name NAME] [--keep-db DIR]`;
 
 function options(argv: string[]) {
   const { values } = parseArgs({
@@ -34,7 +34,7 @@ function options(argv: string[]) {
       smoke: { type: 'boolean', default: false }, full: { type: 'boolean', default: false },
       sizes: { type: 'string' }, due: { type: 'string', default: '0.01' },
       now: { type: 'string', default: '2026-06-16T06:00:00.000Z' }, seed: { type: 'string', default: '6' },
-      batch: { type: 'string', default: '500' }, commands: { type: 'string', default: '1000' }, cold: { type: 'string', default: '10' },
+      batch: { type: 'string', default: '500' }, commands: { type: 'string', default: '1000' }, cold: { type: 'string' },
       repeat: { type: 'string' },
       sample: { type: 'string', default: '200' }, out: { type: 'string' }, name: { type: 'string' }, 'keep-db': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -54,7 +54,7 @@ function options(argv: string[]) {
   const mode = values.name ?? (values.smoke ? 'smoke' : values.full ? 'full' : values.sizes || values.due !== '0.01' ? 'custom' : 'default');
   return {
     mode, sizes, dues, now: new Date(Date.parse(values.now)).toISOString(), seed: Number(values.seed),
-    batch: Number(values.batch), commands: Number(values.commands), cold: Number(values.cold), sample: Number(values.sample),
+    batch: Number(values.batch), commands: Number(values.commands), cold: Number(values.cold ?? (values.smoke ? 3 : 10)), sample: Number(values.sample),
     repeat: Math.max(1, Math.round(Number(values.repeat ?? (values.smoke ? 1 : 3)))),
     out: resolve(values.out ?? join(root, 'bench', 'results')), keepDb: values['keep-db'] ? resolve(values['keep-db']) : null,
   };

