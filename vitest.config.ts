@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     pool: 'forks',
     // Fault, crash and concurrency suites run real processes; 2 loaded cores can take several times their idle time.
-    testTimeout: 300_000,
+    testTimeout: 1_200_000,
     hookTimeout: 60_000,
   },
 });
