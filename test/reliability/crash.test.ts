@@ -16,7 +16,7 @@
 // every killed state, and on every resumed push with the board.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { startEmulator, type Emulator } from '../../src/monday/emulator/index.js';
 import { parseMondayConfig, type MondayConfig } from '../../src/monday/config.js';
 import {
@@ -35,6 +35,8 @@ const SHARE: Record<Kind, number> = FULL ? { sweep: 0.45, import: 0.1, push: 0.4
 const trialsOf = (k: Kind): number => (k === 'push' ? TRIALS - trialsOf('sweep') - trialsOf('import') : Math.round(TRIALS * SHARE[k]));
 
 const tmp = fastTempDir('ladder-crash-');
+/** Set by a failing trial: its files are kept. */
+let keepFiles = false;
 const LOCAL_BOARD = { endpoint: 'http://127.0.0.1:9/v2' };
 /** Small batches and quick retries: a push makes many requests, so there are many points to die at. */
 const PUSH_BOARD = { batch: { itemsPerRequest: 8, mutationsPerRequest: 12, lookupValuesPerRequest: 40 }, retry: { baseDelayMs: 5, maxDelayMs: 50, timeoutMs: 10_000 } };
@@ -120,7 +122,7 @@ afterAll(() => {
   });
   // eslint-disable-next-line no-console
   console.log(`crash safety, seed ${SEED}, ${TRIALS} trials:\n${lines.join('\n')}`);
-  tmp.cleanup();
+  if (!keepFiles) tmp.cleanup();
 });
 
 function command(kind: Kind): string[] {
@@ -227,6 +229,9 @@ async function trial(kind: Kind, n: number): Promise<string[]> {
     await (emu as Emulator | null)?.close();
     t.ms += Date.now() - started;
   }
+  // A passing trial's files go (a 20k-row import leaves ~50 MB); a failing one's stay for the post-mortem.
+  if (problems.length === 0) rmSync(dir, { recursive: true, force: true });
+  else { keepFiles = true; problems.push(`its files are in ${dir}`); }
   return problems.map((p) => `${kind} trial ${n}: ${p}`);
 }
 
