@@ -1,7 +1,7 @@
 // One GraphQL request to monday through the official SDK (@mondaydotcomorg/api's ApiClient), with the
 // outcome classified the way the pusher needs it: done (with per-alias errors), retry (transient; maybe
 // applied), or fatal (the whole request can never succeed as is). The token never leaves this file in text.
-import { ApiClient } from '@mondaydotcomorg/api';
+import type { ApiClient } from '@mondaydotcomorg/api';
 import { redact } from './config.js';
 
 export type GqlError = { message: string; path?: (string | number)[]; extensions?: { code?: string; retry_in_seconds?: number; [k: string]: unknown } };
@@ -29,15 +29,19 @@ export function createTransport(opts: { endpoint: string; token: string; apiVers
     stats.bytesReceived += Buffer.byteLength(text);
     return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
-  const client = new ApiClient({
+  // The SDK is loaded by the first request, not by every command that could make one (a quarter of the
+  // CLI's start-up time otherwise).
+  let client: Promise<ApiClient> | undefined;
+  const sdk = () => (client ??= import('@mondaydotcomorg/api').then(({ ApiClient: Client }) => new Client({
     token: opts.token, endpoint: opts.endpoint, apiVersion: opts.apiVersion,
     requestConfig: { errorPolicy: 'all', fetch: counting as never },
-  });
+  })));
   const hide = (s: string) => redact(s, opts.token);
 
   async function request(query: string, variables?: Record<string, unknown>): Promise<Outcome> {
+    const api = await sdk();
     try {
-      const res = await client.rawRequest<Record<string, unknown>>(query, variables, { timeoutMs: opts.timeoutMs });
+      const res = await api.rawRequest<Record<string, unknown>>(query, variables, { timeoutMs: opts.timeoutMs });
       const errors = (res.errors ?? []) as unknown as GqlError[];
       const data = (res.data ?? {}) as Record<string, unknown>;
       // A request-level error (no path) in a 200: rate limit, budget, or a malformed request.

@@ -8,7 +8,6 @@ import type { CliContext } from '../context.js';
 import { describeApplied, emit, progressBar } from '../output.js';
 import type { Run } from './events.js';
 import { delayOf, timerLabel } from '../../../machines/timers.js';
-import { writeAccountPathDiagram } from '../../diagram/path.js';
 
 function number(field: string, raw: string, min: number, max: number): number {
   const n = Number(raw);
@@ -80,6 +79,7 @@ export function registerCoreCommands(program: Command, run: Run) {
           ...h.refusals.map((r) => `${r.at}  REFUSED ${r.type} by ${r.by} (${r.role}): ${r.why}`),
         ]);
         if (!o.diagram) return;
+        const { writeAccountPathDiagram } = await import('../../diagram/path.js');
         const d = await writeAccountPathDiagram(ctx.engine(), accountKey(a), o.diagram);
         if (!ctx.json) ctx.io.out(`path diagram (${d.steps.length} steps) written to ${d.path}`);
       })();

@@ -1,15 +1,9 @@
 // `ladder demo`: the newcomer's first command (README Quick start).
 import { existsSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
-import { runDemo } from '../../demo/simulate.js';
 import { STAGES } from '../../../machines/types.js';
 import { BadInputError } from '../../engine/errors.js';
 import type { Run } from './events.js';
-import { startEmulator } from '../../monday/emulator/index.js';
-import { parseMondayConfig } from '../../monday/config.js';
-import { createTransport } from '../../monday/transport.js';
-import { push } from '../../monday/pusher.js';
-import { verify } from '../../monday/verify.js';
 
 const COLUMNS = [...STAGES.flatMap((s) => (s === 'SQL' ? ['SQL.dossier', 'SQL.review', 'SQL.confirmed'] : [s]))];
 const SHORT: Record<string, string> = { PROSPECT: 'PROSP', 'SQL.dossier': 'SQL:dos', 'SQL.review': 'SQL:rev', 'SQL.confirmed': 'SQL:conf', BRIEFING_READY: 'BRIEF', ASSESSMENT_QUALIFIED: 'ASSESS', DISQUALIFIED: 'DQ', RECYCLED: 'RECYC', ARCHIVED: 'ARCH' };
@@ -33,6 +27,11 @@ export function registerDemoCommand(program: Command, run: Run) {
         const seed = int('--seed', o.seed, 0, 2 ** 31);
         for (const suffix of ['', '-wal', '-shm']) if (existsSync(ctx.dbPath + suffix)) rmSync(ctx.dbPath + suffix);
         const start = ctx.opts.now ? ctx.now : '2026-01-05T00:00:00.000Z';
+        // Loaded here, not at start-up: every other command would pay for the simulator and the emulator.
+        const [{ runDemo }, { startEmulator }, { parseMondayConfig }, { createTransport }, { push }, { verify }] = await Promise.all([
+          import('../../demo/simulate.js'), import('../../monday/emulator/index.js'), import('../../monday/config.js'),
+          import('../../monday/transport.js'), import('../../monday/pusher.js'), import('../../monday/verify.js'),
+        ]);
         // The board: a local monday emulator, so a newcomer sees the board move without a monday account.
         // Its clock is the simulation's: budget resets and retry waits pass in simulated time, not real time.
         let clockMs = Date.parse(start);

@@ -3,7 +3,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { createLadderMachine } from '../../../machines/ladder.js';
-import { generateDiagrams, staleDiagrams, writeDiagrams } from '../../diagram/artifacts.js';
 import { StaleDiagramsError } from '../../diagram/errors.js';
 import { emit } from '../output.js';
 import type { Run } from './events.js';
@@ -17,6 +16,7 @@ export function registerDiagramCommands(program: Command, run: Run): void {
       const o = this.opts<{ out: string; check?: boolean }>();
       return run(async (ctx) => {
         const dir = resolve(o.out);
+        const { generateDiagrams, staleDiagrams, writeDiagrams } = await import('../../diagram/artifacts.js');
         const generated = await generateDiagrams(createLadderMachine(ctx.config.rules), ctx.config.rules);
         if (o.check) {
           const stale = staleDiagrams(dir, generated);

@@ -1,7 +1,6 @@
 // `ladder import FILE.csv|FILE.json [--dry-run] [--report out.json]` (LQ 6 stage gate).
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { importFile } from '../../intake/importer.js';
 import { ImportFileError } from '../../intake/errors.js';
 import { BadInputError } from '../../engine/errors.js';
 import { emit, progressBar } from '../output.js';
@@ -15,6 +14,7 @@ export function registerImportCommands(program: Command, run: Run): void {
     .action(function (this: Command, file: string) {
       const o = this.opts();
       return run(async (ctx) => {
+        const { importFile } = await import('../../intake/importer.js');
         const bar = progressBar(ctx, 'import');
         let report;
         try {

@@ -4,10 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { BadInputError } from '../../engine/errors.js';
-import { lifecycleSvg, renderReportHtml } from '../../report/html.js';
 import { DEFAULT_REPORT_OPTIONS } from '../../report/metrics.js';
-import { weeklyReport } from '../../report/report.js';
-import { reportText } from '../../report/text.js';
 import { emit } from '../output.js';
 import type { Run } from './events.js';
 
@@ -28,6 +25,9 @@ export function registerReportCommands(program: Command, run: Run): void {
     .action(function (this: Command) {
       const o = this.opts<{ week?: string; html?: string; mqlThreshold?: string; staleWithin?: string }>();
       return run(async (ctx) => {
+        const [{ lifecycleSvg, renderReportHtml }, { weeklyReport }, { reportText }] = await Promise.all([
+          import('../../report/html.js'), import('../../report/report.js'), import('../../report/text.js'),
+        ]);
         const engine = ctx.engine();
         const report = weeklyReport(engine, {
           now: ctx.now, week: o.week,
