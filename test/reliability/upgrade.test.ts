@@ -3,7 +3,9 @@
 // database written by v1 (a real file): snapshots upgrade on load, events and timers keep flowing, and the
 // whole log still replays (v1 events through v1, the migration, v2 events through v2). Without the
 // migration, loading refuses with MachineVersionError instead of guessing; a snapshot newer than the
-// engine is refused too, by the engine and by the built CLI, and nothing is written either way.
+// engine is refused too, by the engine and by the built CLI, and nothing is written either way. The other kind
+// of change, a state added (NURTURE after the recycle cooldown), goes through an identity migration that must
+// still be registered; the v1 timer then fires through v2 into the new state.
 import { createMachine } from 'xstate';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +40,21 @@ function machineV2(): LadderMachine {
   const v1 = createLadderMachine(DEFAULT_RULES);
   return createMachine(renamed(v1.config, 'BRIEFING_READY', 'BRIEFING_SCHEDULED') as typeof v1.config, v1.implementations as never) as unknown as LadderMachine;
 }
+/**
+ * The other kind of change, a state added: v2 gives recycled accounts their own nurture pool. RECYCLED's 90-day
+ * cooldown lands in the new NURTURE state (MQL's rules under a name of its own) instead of MQL. Every v1 state
+ * still exists, so the registered migration is the identity, but it must be registered all the same.
+ */
+function machineWithNurture(): LadderMachine {
+  const v1 = createLadderMachine(DEFAULT_RULES);
+  const config = copyOf(v1.config) as { states: Record<string, { after?: Record<string, { target: string }> }> };
+  config.states.NURTURE = copyOf(config.states.MQL) as (typeof config.states)[string];
+  config.states.RECYCLED!.after!.RECYCLE_COOLDOWN!.target = 'NURTURE';
+  return createMachine(config as typeof v1.config, v1.implementations as never) as unknown as LadderMachine;
+}
+/** A deep copy of a machine config (functions kept): a rename of a name no state has. */
+const copyOf = (c: unknown): unknown => renamed(c, "\u0000", "\u0000");
+
 const toV2: SnapshotMigration = (s) => ({ ...s, value: s.value === 'BRIEFING_READY' ? 'BRIEFING_SCHEDULED' : s.value });
 const MIGRATIONS = new Map([[V1, toV2]]);
 
@@ -115,6 +132,52 @@ describe('a database written by machine v1', () => {
     expect(await checkInvariants(db, {
       machines: new Map([[V1, createLadderMachine(DEFAULT_RULES)], [V2, machineV2()]]), migrations: MIGRATIONS,
       writtenBy: (eventId) => (eventId <= lastV1Event ? V1 : V2), now: at(T0, 200),
+    })).toEqual([]);
+  });
+
+  it('takes a state added by v2 through an identity migration: v1 accounts keep their state, the new state is entered, the log replays', async () => {
+    const db = join(tmp.dir, 'added-state.db');
+    copyDb(V1_DB, db);
+    const recycled = 'recycled.example.com';
+    const v1 = openEngine(db);
+    try {
+      const send = (body: Record<string, unknown>, who: typeof OPS | typeof CRO = OPS) => v1.engine.submit({ account: recycled, source: 'cli', now: T0, event: { ...body, at: T0, ...who } as LadderEvent });
+      v1.engine.addAccount({ domain: recycled, name: 'Recycled', hq: 'Berlin', tier: 'Tier 1', icpScore: 80, facts: PASSING_FACTS }, { ...OPS, at: T0, now: T0, source: 'cli' });
+      send(sig('s-recycled', 'E1', 'https://www.linkedin.com/in/jane', T0));
+      send({ type: 'DOSSIER', scores: { S1: 'LIKELY', S2: 'LIKELY', S3: 'CONFIRMED', S4: 'NOT_PRESENT' } });
+      send({ type: 'CRO_CONFIRM' }, CRO);
+      send({ type: 'BRIEFING_SCHEDULED' });
+      send({ type: 'BRIEFING_COMPLETED' });
+      expect(send({ type: 'ASSESSMENT_LOST', reason: 'budget frozen' }).after.stage).toBe('RECYCLED');
+    } finally { v1.store.close(); }
+    const lastV1 = scalar(db, 'select max(id) from events');
+
+    const identity: SnapshotMigration = (s) => s;
+    const withoutMigration = openEngine(db, { machine: machineWithNurture(), machineVersion: V2, migrations: new Map() });
+    try {
+      expect(() => withoutMigration.engine.load(recycled)).toThrow(MachineVersionError);
+    } finally { withoutMigration.store.close(); }
+
+    const migrations = new Map([[V1, identity]]);
+    const { store, engine } = openEngine(db, { machine: machineWithNurture(), machineVersion: V2, migrations });
+    try {
+      expect(engine.load(recycled)!.snapshot.value).toBe('RECYCLED');
+      // The cooldown timer armed by v1 fires through v2 into the state v1 did not have (day 90; NURTURE's own
+      // 30-day clock has not run out by day 95).
+      const s = sweep(engine, { now: at(T0, 95) });
+      expect(s.skipped).toBe(0);
+      expect(engine.load(recycled)!.snapshot.value).toBe('NURTURE');
+      expect(scalar<string>(db, 'select stage from actors where account = ?', recycled)).toBe('NURTURE');
+      expect(engine.load(A.briefing)!.snapshot.value).toBe('BRIEFING_READY'); // v1 states are untouched
+      // NURTURE keeps MQL's rules: three buying signals in a dossier make it an SQL.
+      const now = at(T0, 96);
+      const dossier = engine.submit({ account: recycled, source: 'cli', now, event: { type: 'DOSSIER', at: now, ...OPS, scores: { S1: 'LIKELY', S2: 'LIKELY', S3: 'CONFIRMED', S4: 'NOT_PRESENT' } } as LadderEvent });
+      expect(dossier.after).toEqual({ stage: 'SQL', substate: 'review' });
+    } finally { store.close(); }
+    expect(scalar(db, 'select machine_version from actors where account = ?', recycled)).toBe(V2);
+    expect(await checkInvariants(db, {
+      machines: new Map([[V1, createLadderMachine(DEFAULT_RULES)], [V2, machineWithNurture()]]), migrations,
+      writtenBy: (eventId) => (eventId <= lastV1 ? V1 : V2), now: at(T0, 96),
     })).toEqual([]);
   });
 
