@@ -53,7 +53,7 @@ function machineWithNurture(): LadderMachine {
   return createMachine(config as typeof v1.config, v1.implementations as never) as unknown as LadderMachine;
 }
 /** A deep copy of a machine config (functions kept): a rename of a name no state has. */
-const copyOf = (c: unknown): unknown => renamed(c, "\u0000", "\u0000");
+const copyOf = (c: unknown): unknown => renamed(c, '\u0000', '\u0000');
 
 const toV2: SnapshotMigration = (s) => ({ ...s, value: s.value === 'BRIEFING_READY' ? 'BRIEFING_SCHEDULED' : s.value });
 const MIGRATIONS = new Map([[V1, toV2]]);
