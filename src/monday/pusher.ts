@@ -8,6 +8,7 @@ import { mondayComments, mondayItems } from '../store/schema.js';
 import type { MondayConfig } from './config.js';
 import type { ItemProjection } from './projection.js';
 import { RETRY_CODES, type GqlError, type Outcome, type Transport } from './transport.js';
+import { acquirePushLease, type Lease } from './lease.js';
 
 export type PushOptions = {
   /** Waits between retries; tests pass one that advances the emulator's clock instead of sleeping. */
@@ -16,6 +17,8 @@ export type PushOptions = {
   now: () => string;
   maxRounds?: number;
   log?: (line: string) => void;
+  /** How long to wait for another push to end (real time; default LEASE_WAIT_MS). */
+  leaseWaitMs?: number;
 };
 
 export type PushResult = {
@@ -57,7 +60,17 @@ type Op =
   | { kind: 'columns'; account: string; itemId: string; version: number; values: Record<string, unknown> }
   | { kind: 'comment'; id: number; account: string; itemId: string; body: string; key: string };
 
+/** Delivers the outbox while holding the push lease: one push at a time, whoever starts it. */
 export async function push(store: Store, cfg: MondayConfig, transport: Transport, opts: PushOptions): Promise<PushResult> {
+  const lease = await acquirePushLease(store, { waitMs: opts.leaseWaitMs });
+  try {
+    return await pushHolding(store, cfg, transport, opts, lease);
+  } finally {
+    lease.release();
+  }
+}
+
+async function pushHolding(store: Store, cfg: MondayConfig, transport: Transport, opts: PushOptions, lease: Lease): Promise<PushResult> {
   const { db } = store;
   const sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   const random = opts.random ?? Math.random;
@@ -99,14 +112,18 @@ export async function push(store: Store, cfg: MondayConfig, transport: Transport
     }
     return out;
   }
-  async function wait(ms: number) { r.waitedMs += ms; await sleep(ms); }
+  async function wait(ms: number) { r.waitedMs += ms; beat(); await sleep(ms); }
+  /** Every write goes under a live lease: one taken over (this push was presumed dead) stops the push. */
+  function beat() {
+    if (!lease.beat()) throw Object.assign(new Error('monday push: another push took the lease over (this one was silent too long); stopping here, nothing is lost'), { exitCode: 4 });
+  }
 
   /** Ends the push with the reason and what to do; rows stay queued (nothing is parked). */
   function stop(what: string, reason: string, code: string | null) {
     const fix = (code && PERMANENT[code]) || 'read the reason, fix its cause, then run ladder monday push again';
     r.gaveUp ??= transport.redact(`${what}: ${reason}; fix: ${fix}`);
   }
-  const inTx = (fn: () => void) => store.sqlite.transaction(fn).immediate();
+  const inTx = (fn: () => void) => store.sqlite.transaction(() => { beat(); fn(); }).immediate();
   const codeOf = (e: GqlError) => e.extensions?.code ?? null;
   const describe = (e: GqlError) => `${codeOf(e) ?? 'error'}: ${e.message}`;
 

@@ -195,3 +195,17 @@ export const mondayComments = sqliteTable('monday_comments', {
   uniqueIndex('monday_comments_key').on(t.key),
   index('monday_comments_open').on(t.status, t.id).where(sql`status in ('pending', 'uncertain')`),
 ]);
+
+/**
+ * Process leases: one row per exclusive job. `monday-push` is held by the push delivering the outbox, so two
+ * pushes (a cron push beside commands that push after themselves) never send the same items or comments.
+ * Liveness is real time and the holder's pid, not the command's --now: it is about processes, not the ladder.
+ */
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  token: text('token').notNull(),
+  pid: integer('pid').notNull(),
+  host: text('host').notNull(),
+  acquiredAt: text('acquired_at').notNull(),
+  heartbeatAt: text('heartbeat_at').notNull(),
+});
