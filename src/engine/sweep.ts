@@ -36,10 +36,14 @@ export function sweep(engine: Engine, opts: { now: string; batchSize?: number; o
   const total = countDue(engine, now);
 
   for (;;) {
-    const rows = due.all({ now, limit: batchSize });
-    if (rows.length === 0) break;
-    result.batches++;
+    let batch = 0;
     sqlite.transaction(() => {
+      // The due rows are read inside the batch's IMMEDIATE transaction, never before it: read earlier, they
+      // could be fired by another sweep while this one waited for the write lock (an overlapping cron).
+      const rows = due.all({ now, limit: batchSize });
+      batch = rows.length;
+      if (batch === 0) return;
+      result.batches++;
       // One timer per account per batch: its other due rows (perhaps cancelled or re-armed by this one) are
       // read again in the next batch, so each account's timers fire in due order and only while pending.
       const touched = new Set<string>();
@@ -62,11 +66,12 @@ export function sweep(engine: Engine, opts: { now: string; batchSize?: number; o
           if (!(err instanceof RefusedError)) throw err;
           // A timer the machine no longer accepts (an SLA already flagged in this stay, or one left behind by an
           // upgrade): close it without effect, never retry it forever.
-          db.update(timers).set({ status: 'cancelled' }).where(eq(timers.id, row.id)).run();
+          db.update(timers).set({ status: 'cancelled' }).where(and(eq(timers.id, row.id), eq(timers.status, 'pending'))).run();
           result.skipped++;
         }
       }
     }).immediate();
+    if (batch === 0) break;
     opts.onProgress?.({ fired: result.fired + result.skipped, due: Math.max(total, result.fired + result.skipped) });
   }
   return result;

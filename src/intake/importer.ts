@@ -115,8 +115,10 @@ export async function importFile(engine: Engine, opts: {
   };
 
   const applyChunk = (rows: RawRow[]) => {
-    const sorted = sortImportRows(rows, lookup);
+    // Sorted inside the chunk's IMMEDIATE transaction: sorted before it, a row could be judged unique while
+    // another import (or ladder account add) was creating the same domain.
     const write = () => {
+      const sorted = sortImportRows(rows, lookup);
       for (const u of sorted.unique) createRow(u);
       for (const d of sorted.duplicates) {
         // A row this same file already created (a re-run, or a retry after a crash) is not a duplicate.

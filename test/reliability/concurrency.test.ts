@@ -15,8 +15,10 @@ import { createEngine } from '../../src/engine/engine.js';
 import { createLadderMachine } from '../../machines/ladder.js';
 import { DEFAULT_RULES } from '../../machines/rules/config.js';
 import { openStore } from '../../src/store/open.js';
+import { startEmulator } from '../../src/monday/emulator/index.js';
+import { parseMondayConfig } from '../../src/monday/config.js';
 import {
-  CRO, OPS, ROOT, T0, at, checkInvariants, childEnv, contentHash, ensureBuilt, fastTempDir, openEngine, scalar, sig, spawnLadder, staleBuild, writeConfig,
+  CRO, OPS, ROOT, SECRET_TOKEN, T0, at, buildPushFixture, buildSweepFixture, checkInvariants, childEnv, contentHash, ensureBuilt, fastTempDir, openEngine, scalar, sig, spawnLadder, staleBuild, writeConfig, writeImportCsv,
 } from '../helpers/reliability.js';
 import { PASSING_FACTS } from '../helpers/store.js';
 
@@ -136,6 +138,65 @@ describe('four processes writing one database', () => {
     expect(await checkInvariants(db)).toEqual([]);
     // eslint-disable-next-line no-console
     console.log(`concurrency (CLI): ${all.length} commands by ${WORKERS} processes: ${all.filter((r) => r.code === 0).length} done, ${refusedRuns.length} refused (exit 3)`);
+  }, 300_000);
+
+  it('four sweeps at once (an overlapping cron): every due timer fires exactly once and stays recorded as fired', async () => {
+    // Found by the engine-worker run above in a CI rehearsal: a sweep read its due rows before waiting for the
+    // write lock; meanwhile another sweep fired them, and the late sweep, refused by the machine, relabelled
+    // those fired timers "cancelled". The due rows are now read inside the batch's IMMEDIATE transaction.
+    const db = join(tmp.dir, 'sweeps.db');
+    const { sweepAt } = buildSweepFixture(db, 300, 7);
+    const cfg = writeConfig(tmp.dir, { name: 'sweeps-config.json' });
+    const due = scalar(db, "select count(*) from timers where status = 'pending' and due_at <= ?", sweepAt);
+    const runs = await Promise.all(Array.from({ length: WORKERS }, () => spawnLadder(['--db', db, '--config', cfg, '--now', sweepAt, '--json', 'sweep', '--batch', '20'], { cwd: tmp.dir })));
+    expect(runs.map((r) => r.code), runs.map((r) => r.stderr).join('\n')).toEqual(runs.map(() => 0));
+    const fired = runs.reduce((n, r) => n + (JSON.parse(r.stdout) as { fired: number }).fired, 0);
+    // Between them they fired every timer (the first timers' transitions arm and fire later ones too).
+    expect(fired).toBe(scalar(db, "select count(*) from timers where status = 'fired'"));
+    expect(fired).toBeGreaterThanOrEqual(due);
+    expect(scalar(db, "select count(*) from timers t join events e on e.idempotency_key = 'timer:' || t.id where t.status != 'fired'")).toBe(0);
+    expect(await checkInvariants(db, { now: sweepAt })).toEqual([]);
+  }, 300_000);
+
+  it('imports of overlapping files at once: each domain is created once, by one of them, and every row lands in one bucket', async () => {
+    // The rows of a chunk are sorted (unique / duplicate / rejected) inside the chunk's IMMEDIATE transaction:
+    // sorted before it, two imports both judged a domain unique and the second failed on the UNIQUE constraint.
+    const db = join(tmp.dir, 'imports.db');
+    const cfg = writeConfig(tmp.dir, { name: 'imports-config.json' });
+    const init = await spawnLadder(['--db', db, 'init'], { cwd: tmp.dir });
+    expect(init.code, init.stderr).toBe(0);
+    const files = Array.from({ length: WORKERS }, (_, w) => {
+      const f = join(tmp.dir, `overlap-${w}.csv`);
+      writeImportCsv(f, 3000, 100 + w); // the same imp<i>.example.com domains, in other rows, with other data
+      return f;
+    });
+    const runs = await Promise.all(files.map((f) => spawnLadder(['--db', db, '--config', cfg, '--now', T0, '--as', 'ana', '--json', 'import', f], { cwd: tmp.dir })));
+    expect(runs.map((r) => r.code), runs.map((r) => r.stderr.slice(0, 500)).join('\n')).toEqual(runs.map(() => 0));
+    const counts = runs.map((r) => (JSON.parse(r.stdout) as { counts: { total: number; unique: number; duplicates: number; rejected: number; alreadyImported: number } }).counts);
+    for (const c of counts) expect(c.unique + c.duplicates + c.rejected + c.alreadyImported).toBe(c.total);
+    const created = counts.reduce((n, c) => n + c.unique, 0);
+    expect(scalar(db, 'select count(*) from accounts')).toBe(created);
+    expect(scalar(db, "select count(*) from events where type = 'ACCOUNT_ADDED'")).toBe(created);
+    expect(await checkInvariants(db)).toEqual([]);
+  }, 300_000);
+
+  it('pushes to monday at once (a cron push beside commands that push after themselves): one item per account, every comment once', async () => {
+    const db = join(tmp.dir, 'pushes.db');
+    const emu = await startEmulator({ port: 0, tokens: [SECRET_TOKEN] });
+    try {
+      const monday = { endpoint: emu.url, batch: { itemsPerRequest: 8, mutationsPerRequest: 12, lookupValuesPerRequest: 40 } };
+      const cfg = parseMondayConfig(monday);
+      const p = buildPushFixture(db, 60, cfg);
+      const config = writeConfig(tmp.dir, { name: 'pushes-config.json', monday });
+      const env = childEnv({ MONDAY_API_TOKEN: SECRET_TOKEN });
+      const runs = await Promise.all(Array.from({ length: WORKERS }, () => spawnLadder(['--db', db, '--config', config, '--now', T0, 'monday', 'push'], { cwd: tmp.dir, env })));
+      expect(runs.map((r) => r.code), runs.map((r) => r.stderr.slice(0, 500)).join('\n')).toEqual(runs.map(() => 0));
+      // Whatever a push left to a later one (it met another push at work) the next push delivers.
+      const last = await spawnLadder(['--db', db, '--config', config, '--now', T0, 'monday', 'push'], { cwd: tmp.dir, env });
+      expect(last.code, last.stderr).toBe(0);
+      expect(emu.state.items(cfg.boardId).length).toBe(p.accounts);
+      expect(await checkInvariants(db, { monday: cfg, emulator: { emu, cfg, token: SECRET_TOKEN } })).toEqual([]);
+    } finally { await emu.close(); }
   }, 300_000);
 
   it('five processes opening a new database at the same instant all get it migrated', async () => {
