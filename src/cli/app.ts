@@ -17,7 +17,7 @@ async function pushAfter(ctx: CliContext): Promise<void> {
   if (!hasWork(ctx.store())) return;
   const { runPush, describePush } = await import('./commands/monday.js');
   try {
-    const r = await runPush(ctx);
+    const r = await runPush(ctx, { leaseWaitMs: 5_000 });
     if (!ctx.json) for (const line of describePush(r)) ctx.io.err(line);
   } catch (err) {
     // The command's change is committed and its board update queued: failing the command now (exit 2) would

@@ -5,6 +5,7 @@
 // heartbeat older than STALE_MS on another one, and its lease is taken over. Liveness is real time:
 // it is about processes, not about the ladder's clock (--now).
 import { randomUUID } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { and, eq } from 'drizzle-orm';
 import type { Store } from '../store/open.js';
@@ -32,11 +33,22 @@ export type Lease = {
   release(): void;
 };
 
+/**
+ * Where a pid means something: the host name, the kernel's boot id and the pid namespace (two containers
+ * with one host name, or a rebooted host, are not "this host" for a pid check).
+ */
+function place(): string {
+  const read = (f: () => string) => { try { return f().trim(); } catch { return '-'; } };
+  return `${hostname()}/${read(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')).slice(0, 8)}/${read(() => readlinkSync('/proc/self/ns/pid')).replace(/\D/g, '')}`;
+}
+let here: string | undefined;
+export const thisPlace = (): string => (here ??= place());
+
 function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
-export function isStale(h: Holder, nowMs: number, host = hostname()): boolean {
+export function isStale(h: Holder, nowMs: number, host = thisPlace()): boolean {
   if (h.host === host && !alive(h.pid)) return true;
   return nowMs - Date.parse(h.heartbeatAt) > STALE_MS;
 }
@@ -49,7 +61,7 @@ function tryAcquire(store: Store, token: string): Holder | null {
     const nowMs = Date.now();
     if (held && !isStale(held, nowMs)) return held;
     const at = new Date(nowMs).toISOString();
-    const row = { name: PUSH_LEASE, token, pid: process.pid, host: hostname(), acquiredAt: at, heartbeatAt: at };
+    const row = { name: PUSH_LEASE, token, pid: process.pid, host: thisPlace(), acquiredAt: at, heartbeatAt: at };
     db.insert(leases).values(row).onConflictDoUpdate({ target: leases.name, set: row }).run();
     return null;
   }).immediate();

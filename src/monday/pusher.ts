@@ -8,7 +8,10 @@ import { mondayComments, mondayItems } from '../store/schema.js';
 import type { MondayConfig } from './config.js';
 import type { ItemProjection } from './projection.js';
 import { RETRY_CODES, type GqlError, type Outcome, type Transport } from './transport.js';
-import { acquirePushLease, type Lease } from './lease.js';
+import { acquirePushLease, STALE_MS, type Lease } from './lease.js';
+
+/** A waiting push renews its lease at least this often (well inside STALE_MS). */
+const BEAT_EVERY_MS = Math.floor(STALE_MS / 4);
 
 export type PushOptions = {
   /** Waits between retries; tests pass one that advances the emulator's clock instead of sleeping. */
@@ -66,7 +69,8 @@ export async function push(store: Store, cfg: MondayConfig, transport: Transport
   try {
     return await pushHolding(store, cfg, transport, opts, lease);
   } finally {
-    lease.release();
+    // A failed release must not hide the push's own outcome; the lease is taken over once this process ends.
+    try { lease.release(); } catch (err) { opts.log?.(`monday push: the push lease was not released (${(err as Error).message}); the next push takes it over once this process has ended`); }
   }
 }
 
@@ -94,6 +98,7 @@ async function pushHolding(store: Store, cfg: MondayConfig, transport: Transport
       await wait(budget.reset * 1000);
       budget = null;
     }
+    beat(); // a push that lost its lease while it waited sends nothing more
     const out = await transport.request(query, variables);
     if (out.kind === 'retry') {
       r.retries++;
@@ -112,7 +117,12 @@ async function pushHolding(store: Store, cfg: MondayConfig, transport: Transport
     }
     return out;
   }
-  async function wait(ms: number) { r.waitedMs += ms; beat(); await sleep(ms); }
+  /** Waits in slices, renewing the lease between them: a long Retry-After does not make this push look dead. */
+  async function wait(ms: number) {
+    r.waitedMs += ms;
+    for (let left = ms; left > 0; left -= BEAT_EVERY_MS) { beat(); await sleep(Math.min(left, BEAT_EVERY_MS)); }
+    beat();
+  }
   /** Every write goes under a live lease: one taken over (this push was presumed dead) stops the push. */
   function beat() {
     if (!lease.beat()) throw Object.assign(new Error('monday push: another push took the lease over (this one was silent too long); stopping here, nothing is lost'), { exitCode: 4 });
@@ -288,7 +298,7 @@ async function pushHolding(store: Store, cfg: MondayConfig, transport: Transport
       }
       const commentIds = batch.flatMap((o) => (o.kind === 'comment' ? [o.id] : []));
       // Marked before sending: a crash mid-request leaves them 'uncertain', checked before any re-post.
-      if (commentIds.length) db.update(mondayComments).set({ status: 'uncertain', attempts: sql`${mondayComments.attempts} + 1` }).where(inArray(mondayComments.id, commentIds)).run();
+      if (commentIds.length) inTx(() => db.update(mondayComments).set({ status: 'uncertain', attempts: sql`${mondayComments.attempts} + 1` }).where(and(inArray(mondayComments.id, commentIds), eq(mondayComments.status, 'pending'))).run());
       const usesBoard = batch.some((o) => o.kind === 'columns');
       const vars: Record<string, unknown> = usesBoard ? { board } : {};
       const decl = usesBoard ? ['$board: ID!'] : [];
@@ -301,7 +311,7 @@ async function pushHolding(store: Store, cfg: MondayConfig, transport: Transport
       const out = await send(`mutation Push(${decl.join(', ')}) { ${COMPLEXITY} ${fields.join(' ')} }`, vars, batch.length);
       if (!out || out.kind === 'fatal') {
         // Not ambiguous (429, budget, a refused request): nothing was applied, so the comments are plainly pending again.
-        if ((!out ? !lastAmbiguous : true) && commentIds.length) db.update(mondayComments).set({ status: 'pending' }).where(inArray(mondayComments.id, commentIds)).run();
+        if ((!out ? !lastAmbiguous : true) && commentIds.length) inTx(() => db.update(mondayComments).set({ status: 'pending' }).where(and(inArray(mondayComments.id, commentIds), eq(mondayComments.status, 'uncertain'))).run());
         if (out) stop('pushing to the board failed', out.reason, out.code);
         return false;
       }

@@ -1,6 +1,6 @@
 // `ladder monday verify [--repair]`: pages through the board and compares every item with the machine's
 // projection of its account. --repair queues the corrections through the outbox (never edits by hand).
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Engine } from '../engine/engine.js';
 import { accounts, mondayItems } from '../store/schema.js';
 import type { LadderContext } from '../../machines/context.js';
@@ -71,12 +71,12 @@ export async function verify(engine: Engine, cfg: MondayConfig, transport: Trans
   result.accounts = rows.length;
   const seen = new Set<string>();
   /** rematch: forget the stored item id, so the next push matches by Domain (re-checking comment markers) or re-creates. */
-  const repairs: { account: string; rematch: boolean; projection: ReturnType<typeof projectItem> }[] = [];
+  const repairs: { account: string; rematch: boolean; itemId: string | null }[] = [];
   for (const { accounts: acct, monday_items: mi } of rows) {
     const loaded = engine.load(acct.domain)!;
     const projection = projectItem(acct, loaded.snapshot.context as LadderContext, stageOf(loaded.snapshot.value), cfg);
     const item = (mi?.itemId && byId.get(mi.itemId)) || byDomain.get(acct.domain);
-    if (!item) { result.accountsWithoutItem.push(acct.domain); repairs.push({ account: acct.domain, rematch: true, projection }); continue; }
+    if (!item) { result.accountsWithoutItem.push(acct.domain); repairs.push({ account: acct.domain, rematch: true, itemId: mi?.itemId ?? null }); continue; }
     seen.add(item.id);
     const diffs: Drift[] = [];
     if (item.name !== projection.name) diffs.push({ account: acct.domain, itemId: item.id, column: 'name', board: item.name, machine: projection.name });
@@ -85,7 +85,7 @@ export async function verify(engine: Engine, cfg: MondayConfig, transport: Trans
       if ((got ?? '') !== want) diffs.push({ account: acct.domain, itemId: item.id, column: col, board: got ?? '', machine: want });
     }
     if (diffs.length) result.drift.push(...diffs); else result.equal++;
-    if (diffs.length || mi?.itemId !== item.id) repairs.push({ account: acct.domain, rematch: mi?.itemId !== item.id, projection });
+    if (diffs.length || mi?.itemId !== item.id) repairs.push({ account: acct.domain, rematch: mi?.itemId !== item.id, itemId: mi?.itemId ?? null });
   }
   for (const it of board) {
     if (!seen.has(it.id)) result.itemsWithoutAccount.push({ itemId: it.id, domain: it.column_values.find((c) => c.id === cfg.columns.domain)?.text?.trim() || null });
@@ -93,9 +93,15 @@ export async function verify(engine: Engine, cfg: MondayConfig, transport: Trans
   if (opts.repair && repairs.length) {
     engine.store.sqlite.transaction(() => {
       for (const rep of repairs) {
-        // Re-projected with the current configuration (a corrected label heals its dead letter), and queued again.
-        queueProjection(db, rep.account, rep.projection, opts.now, true);
-        db.update(mondayItems).set({ state: 'ok', deadReason: null, deadFix: null, ...(rep.rematch ? { itemId: null } : {}) }).where(eq(mondayItems.account, rep.account)).run();
+        // Re-read and re-projected inside the transaction (the board read took a while: a transition committed
+        // meanwhile must not be overwritten by an older projection), with the current configuration (a
+        // corrected label heals its dead letter), and queued again.
+        const acct = db.select().from(accounts).where(eq(accounts.domain, rep.account)).get()!;
+        const loaded = engine.load(rep.account)!;
+        queueProjection(db, rep.account, projectItem(acct, loaded.snapshot.context as LadderContext, stageOf(loaded.snapshot.value), cfg), opts.now, true);
+        db.update(mondayItems).set({ state: 'ok', deadReason: null, deadFix: null }).where(eq(mondayItems.account, rep.account)).run();
+        // Forget the item id only if it is still the one compared (a push may have just matched or created one).
+        if (rep.rematch && rep.itemId !== null) db.update(mondayItems).set({ itemId: null }).where(and(eq(mondayItems.account, rep.account), eq(mondayItems.itemId, rep.itemId))).run();
         result.repaired++;
       }
     }).immediate();

@@ -3,11 +3,10 @@
 // (a stale heartbeat, e.g. on another host) is taken over at once; a push leaves no lease behind, even when it
 // stops on an error; a push whose lease was taken over stops before its next write.
 import { spawn } from 'node:child_process';
-import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { leases } from '../../src/store/schema.js';
-import { PUSH_LEASE, PushBusyError, STALE_MS } from '../../src/monday/lease.js';
+import { PUSH_LEASE, PushBusyError, STALE_MS, thisPlace } from '../../src/monday/lease.js';
 import { addAccount, emulators, harness, type Harness } from '../helpers/monday.js';
 
 const em = emulators();
@@ -16,7 +15,7 @@ afterEach(() => { h?.cleanup(); h = undefined; });
 
 const holder = (h: Harness, o: { pid: number; host?: string; heartbeatAt?: string }) => {
   const at = o.heartbeatAt ?? new Date().toISOString();
-  h.store.db.insert(leases).values({ name: PUSH_LEASE, token: 'someone-else', pid: o.pid, host: o.host ?? hostname(), acquiredAt: at, heartbeatAt: at }).run();
+  h.store.db.insert(leases).values({ name: PUSH_LEASE, token: 'someone-else', pid: o.pid, host: o.host ?? thisPlace(), acquiredAt: at, heartbeatAt: at }).run();
 };
 const leaseRows = (h: Harness) => h.store.db.select().from(leases).all();
 
@@ -92,6 +91,26 @@ describe('the push lease', () => {
     expect(r.matched).toBe(1); // the item the stopped push created, found by Domain instead of created twice
     expect(r.pendingItems + r.deadItems).toBe(0);
     expect(h.emu.state.items(h.cfg.boardId)).toHaveLength(3);
+  });
+
+  it('is renewed while a push waits out a long Retry-After, and a push that lost it while waiting sends nothing more', async () => {
+    h = await harness(em);
+    addAccount(h, 'a.com');
+    let calls = 0;
+    // monday asks for a long pause once; then answers normally.
+    const transport = { ...h.transport, request: async (q: string, v?: Record<string, unknown>) => (++calls === 1 ? { kind: 'retry' as const, reason: 'HTTP 429 rate limited', waitMs: 3 * STALE_MS, ambiguous: false } : h!.transport.request(q, v)) };
+    const beats: string[] = [];
+    const sleep = async () => { beats.push(leaseRows(h!)[0]!.heartbeatAt); };
+    expect((await h.push({ transport, sleep })).created).toBe(1);
+    expect(beats.length).toBeGreaterThanOrEqual(12); // 3 × STALE_MS in slices of STALE_MS / 4, the lease renewed before each
+    // The same pause, but another push takes the lease over meanwhile (this one looked dead): nothing more is sent.
+    addAccount(h, 'b.com');
+    calls = 0;
+    const usurp = async () => { h!.store.db.update(leases).set({ token: 'usurper' }).run(); };
+    const err = await h.push({ transport, sleep: usurp }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^monday push: another push took the lease over/);
+    expect(calls).toBe(1);
+    expect(h.emu.state.items(h.cfg.boardId)).toHaveLength(1);
   });
 
   it('is dated in real time, not by --now: a push dated years ahead does not make a live holder look stale', async () => {

@@ -8,11 +8,12 @@ import type { CliContext } from '../context.js';
 import { emit } from '../output.js';
 import type { Run } from './events.js';
 
-export async function runPush(ctx: CliContext): Promise<PushResult> {
+/** `leaseWaitMs`: how long to wait for a push already at work (a command's own push waits briefly: that push delivers its change). */
+export async function runPush(ctx: CliContext, o: { leaseWaitMs?: number } = {}): Promise<PushResult> {
   const cfg = ctx.monday!;
   const transport = ctx.mondayTransport();
   const now = ctx.now;
-  return push(ctx.store({ mustExist: true }), cfg, transport, { now: () => now, log: (l) => { if (!ctx.json) ctx.io.err(l); } });
+  return push(ctx.store({ mustExist: true }), cfg, transport, { now: () => now, log: (l) => { if (!ctx.json) ctx.io.err(l); }, ...o });
 }
 
 export function describePush(r: PushResult): string[] {
