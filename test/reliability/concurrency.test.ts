@@ -61,6 +61,16 @@ function seeded(name: string): string {
   return path;
 }
 
+/** Worker w's n-th CLI command: signals, dossiers, CRO decisions and sweeps on three hot accounts. */
+function cliCommand(w: number, n: number): { now: string; args: string[] } {
+  const account = ACCOUNTS[(w + n) % 3]!;
+  const args = n % 4 === 0 ? ['--as', 'ana', 'signal', account, '--code', 'E1', '--interaction', 'comment', '--contact', `c${w}`, '--id', `cli-${w}-${n}`]
+    : n % 4 === 1 ? ['--as', 'ana', 'dossier', account, '--s1', 'likely', '--s2', 'likely', '--s3', 'confirmed', '--s4', 'not_present']
+      : n % 4 === 2 ? ['--as', 'marcus', 'cro', ...(n % 8 === 2 ? ['dispute', account, '--reason', 'weak S3'] : ['confirm', account])]
+        : ['sweep'];
+  return { now: at(T0, 0, 1 + n), args };
+}
+
 /** A refusal names its reason: someone acted first (stale version) or the machine's rules (the stage, a role…). */
 const reasonOf = (why: string) => (/^stale version for /.test(why) ? 'stale version' : /^(cannot |signal for .* ignored|the Briefing for )/.test(why) ? 'machine' : 'unexplained');
 
@@ -118,12 +128,7 @@ describe('four processes writing one database', () => {
     const per = async (w: number) => {
       const out: { args: string[]; code: number | null; stderr: string }[] = [];
       for (let n = 0; n < CLI_COMMANDS; n++) {
-        const account = ACCOUNTS[(w + n) % 3]!; // three hot accounts
-        const now = at(T0, 0, 1 + n);
-        const args = n % 4 === 0 ? ['--as', 'ana', 'signal', account, '--code', 'E1', '--interaction', 'comment', '--contact', `c${w}`, '--id', `cli-${w}-${n}`]
-          : n % 4 === 1 ? ['--as', 'ana', 'dossier', account, '--s1', 'likely', '--s2', 'likely', '--s3', 'confirmed', '--s4', 'not_present']
-            : n % 4 === 2 ? ['--as', 'marcus', 'cro', ...(n % 8 === 2 ? ['dispute', account, '--reason', 'weak S3'] : ['confirm', account])]
-              : ['sweep'];
+        const { now, args } = cliCommand(w, n);
         const r = await spawnLadder(['--db', db, '--config', cfg, '--now', now, ...args], { cwd: tmp.dir });
         out.push({ args, code: r.code, stderr: r.stderr });
       }
@@ -195,6 +200,36 @@ describe('four processes writing one database', () => {
       const last = await spawnLadder(['--db', db, '--config', config, '--now', T0, 'monday', 'push'], { cwd: tmp.dir, env });
       expect(last.code, last.stderr).toBe(0);
       expect(emu.state.items(cfg.boardId).length).toBe(p.accounts);
+      expect(await checkInvariants(db, { monday: cfg, emulator: { emu, cfg, token: SECRET_TOKEN } })).toEqual([]);
+    } finally { await emu.close(); }
+  }, 300_000);
+
+  it('CLI processes with monday.pushAfterCommands: every command pushes after itself, the pushes take turns, the board ends equal to the machine', async () => {
+    const emu = await startEmulator({ port: 0, tokens: [SECRET_TOKEN] });
+    try {
+      const monday = { endpoint: emu.url, pushAfterCommands: true };
+      const cfg = parseMondayConfig(monday);
+      const db = join(tmp.dir, 'push-after.db');
+      const { store, engine } = openEngine(db, { monday: cfg });
+      for (const d of ACCOUNTS) engine.addAccount({ domain: d, name: d, hq: 'Berlin', tier: 'Tier 1', icpScore: 80, facts: PASSING_FACTS }, { ...OPS, at: T0, now: T0, source: 'cli' });
+      store.close();
+      const config = writeConfig(tmp.dir, { name: 'push-after-config.json', monday });
+      const env = childEnv({ MONDAY_API_TOKEN: SECRET_TOKEN });
+      const per = async (w: number) => {
+        const out: { args: string[]; code: number | null; stderr: string }[] = [];
+        for (let n = 0; n < CLI_COMMANDS; n++) {
+          const { now, args } = cliCommand(w, n);
+          const r = await spawnLadder(['--db', db, '--config', config, '--now', now, ...args], { cwd: tmp.dir, env });
+          out.push({ args, code: r.code, stderr: r.stderr });
+        }
+        return out;
+      };
+      const all = (await Promise.all(Array.from({ length: WORKERS }, (_, w) => per(w)))).flat();
+      expect(all.filter((r) => r.code !== 0 && r.code !== 3).map((r) => `${r.args.join(' ')} → ${r.code}: ${r.stderr}`)).toEqual([]);
+      // No command gave up on the board: each push waited its turn (or found its change delivered by a neighbour).
+      expect(all.filter((r) => r.stderr.includes('board was not updated')).map((r) => r.stderr)).toEqual([]);
+      expect(scalar(db, "select (select count(*) from monday_items where item_id is null or pushed_version < desired_version) + (select count(*) from monday_comments where status != 'posted') + (select count(*) from leases)")).toBe(0);
+      expect(emu.state.items(cfg.boardId).length).toBe(ACCOUNTS.length);
       expect(await checkInvariants(db, { monday: cfg, emulator: { emu, cfg, token: SECRET_TOKEN } })).toEqual([]);
     } finally { await emu.close(); }
   }, 300_000);
