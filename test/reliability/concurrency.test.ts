@@ -71,6 +71,19 @@ function cliCommand(w: number, n: number): { now: string; args: string[] } {
   return { now: at(T0, 0, 1 + n), args };
 }
 
+/**
+ * Starts `work` while this test holds the database's write lock for `ms` (real time; the children wait on
+ * their busy timeout), so that processes started together all get as far as the lock before any of them
+ * writes: what each read before taking the lock is then stale for all but the first.
+ */
+async function underHeldLock<T>(path: string, ms: number, work: () => Promise<T>): Promise<T> {
+  const conn = new Database(path);
+  conn.exec('BEGIN IMMEDIATE');
+  const running = work();
+  try { await new Promise((r) => setTimeout(r, ms)); } finally { conn.exec('COMMIT'); conn.close(); }
+  return running;
+}
+
 /** A refusal names its reason: someone acted first (stale version) or the machine's rules (the stage, a role…). */
 const reasonOf = (why: string) => (/^stale version for /.test(why) ? 'stale version' : /^(cannot |signal for .* ignored|the Briefing for )/.test(why) ? 'machine' : 'unexplained');
 
@@ -153,7 +166,7 @@ describe('four processes writing one database', () => {
     const { sweepAt } = buildSweepFixture(db, 300, 7);
     const cfg = writeConfig(tmp.dir, { name: 'sweeps-config.json' });
     const due = scalar(db, "select count(*) from timers where status = 'pending' and due_at <= ?", sweepAt);
-    const runs = await Promise.all(Array.from({ length: WORKERS }, () => spawnLadder(['--db', db, '--config', cfg, '--now', sweepAt, '--json', 'sweep', '--batch', '20'], { cwd: tmp.dir })));
+    const runs = await underHeldLock(db, 3000, () => Promise.all(Array.from({ length: WORKERS }, () => spawnLadder(['--db', db, '--config', cfg, '--now', sweepAt, '--json', 'sweep', '--batch', '20'], { cwd: tmp.dir }))));
     expect(runs.map((r) => r.code), runs.map((r) => r.stderr).join('\n')).toEqual(runs.map(() => 0));
     const fired = runs.reduce((n, r) => n + (JSON.parse(r.stdout) as { fired: number }).fired, 0);
     // Between them they fired every timer (the first timers' transitions arm and fire later ones too).
@@ -175,7 +188,7 @@ describe('four processes writing one database', () => {
       writeImportCsv(f, 3000, 100 + w); // the same imp<i>.example.com domains, in other rows, with other data
       return f;
     });
-    const runs = await Promise.all(files.map((f) => spawnLadder(['--db', db, '--config', cfg, '--now', T0, '--as', 'ana', '--json', 'import', f], { cwd: tmp.dir })));
+    const runs = await underHeldLock(db, 3000, () => Promise.all(files.map((f) => spawnLadder(['--db', db, '--config', cfg, '--now', T0, '--as', 'ana', '--json', 'import', f], { cwd: tmp.dir }))));
     expect(runs.map((r) => r.code), runs.map((r) => r.stderr.slice(0, 500)).join('\n')).toEqual(runs.map(() => 0));
     const counts = runs.map((r) => (JSON.parse(r.stdout) as { counts: { total: number; unique: number; duplicates: number; rejected: number; alreadyImported: number } }).counts);
     for (const c of counts) expect(c.unique + c.duplicates + c.rejected + c.alreadyImported).toBe(c.total);
