@@ -11,7 +11,8 @@
 // LADDER_CRASH_TRIALS (default 20; `npm run test:crash` runs 200) trials, spread over the three commands
 // (equally by default; the full run gives the 20k-row import a tenth, it is by far the slowest); LADDER_CRASH_SEED
 // reseeds. Workload sizes grow with the trial count (see SIZES; LADDER_CRASH_FULL=1 takes the full run's sizes
-// at any count, to measure what a trial costs). The full run prints a line per trial. The three commands' trials run side by side.
+// at any count, to measure what a trial costs). The full run prints a line per trial. The three commands'
+// trials run side by side.
 // A resumed sweep or import must equal the uninterrupted run's database (content hash), which is itself
 // checked against every invariant once (equal to a checked database is checked); the full checker runs on
 // every killed state, and on every resumed push with the board.
