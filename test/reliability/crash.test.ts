@@ -130,7 +130,8 @@ afterAll(() => {
 function command(kind: Kind): string[] {
   switch (kind) {
     case 'sweep': return ['--now', SWEEP_AT, 'sweep', '--batch', '50'];
-    case 'import': return ['--now', T0, '--as', 'ana', '--json', 'import', CSV];
+    // Chunks of a tenth of the rows or less: commits all through the run, so a kill can land between them.
+    case 'import': return ['--now', T0, '--as', 'ana', '--json', 'import', CSV, '--chunk', String(Math.min(1000, SIZES.importRows / 10))];
     case 'push': return ['--now', T0, 'monday', 'push'];
   }
 }

@@ -406,8 +406,8 @@ const command = fc.oneof(
     .map(([c, a, r, g, j, k]) => ['cro', c, a, ...(c === 'dispute' || c === 'reopen' ? r : []), ...(c === 'override' ? [...g, ...j, ...k] : [])]),
   fc.tuple(fc.constantFrom(['briefing', 'scheduled'], ['briefing', 'completed'], ['assessment', 'qualified'], ['assessment', 'won'], ['assessment', 'lost'], ['archive'], ['disqualify']), account, opt('--for', v(at(NOW, 7))), opt('--reason', v(...DISQUALIFY_REASONS, 'no budget')), opt('--note', v('called twice')))
     .map(([c, a, f, r, n]) => [...c, a, ...(c[1] === 'scheduled' ? f : []), ...(c[0] === 'disqualify' || c[1] === 'lost' || c[0] === 'archive' ? r : []), ...(c[0] === 'disqualify' ? n : [])]),
-  fc.tuple(fc.constantFrom('status', 'history', 'list', 'sweep', 'import', 'init'), account, opt('--stage', v('MQL', 'SQL', 'WON', 'mql')), opt('--batch', v('1', '50', '0')))
-    .map(([c, a, st, b]) => [c, ...(c === 'status' || c === 'history' || c === 'import' ? [a] : []), ...(c === 'list' ? st : []), ...(c === 'sweep' ? b : [])]),
+  fc.tuple(fc.constantFrom('status', 'history', 'list', 'sweep', 'import', 'init'), account, opt('--stage', v('MQL', 'SQL', 'WON', 'mql')), opt('--batch', v('1', '50', '0')), opt('--chunk', v('1', '100', '0')))
+    .map(([c, a, st, b, ch]) => [c, ...(c === 'status' || c === 'history' || c === 'import' ? [a] : []), ...(c === 'list' ? st : []), ...(c === 'sweep' ? b : []), ...(c === 'import' ? ch : [])]),
   fc.tuple(fc.constantFrom('monday', 'report', 'nonsense'), fc.constantFrom('status', 'push', 'retry', 'verify', 'bogus')).map((x) => [...x]),
   fc.array(val, { maxLength: 4 }),
 );
