@@ -239,8 +239,14 @@ describe('four processes writing one database', () => {
       };
       const all = (await Promise.all(Array.from({ length: WORKERS }, (_, w) => per(w)))).flat();
       expect(all.filter((r) => r.code !== 0 && r.code !== 3).map((r) => `${r.args.join(' ')} → ${r.code}: ${r.stderr}`)).toEqual([]);
-      // No command gave up on the board: each push waited its turn (or found its change delivered by a neighbour).
-      expect(all.filter((r) => r.stderr.includes('board was not updated')).map((r) => r.stderr)).toEqual([]);
+      // Each command's push waited its turn (5 s at most): one that waited longer says so, and why; its change
+      // stays queued for the next push. Nothing else may stop a push.
+      const gaveUp = all.filter((r) => r.stderr.includes('board was not updated'));
+      expect(gaveUp.filter((r) => !r.stderr.includes('another push is delivering the outbox')).map((r) => r.stderr)).toEqual([]);
+      if (gaveUp.length) {
+        const last = await spawnLadder(['--db', db, '--config', config, '--now', T0, 'monday', 'push'], { cwd: tmp.dir, env });
+        expect(last.code, last.stderr).toBe(0);
+      }
       expect(scalar(db, "select (select count(*) from monday_items where item_id is null or pushed_version < desired_version) + (select count(*) from monday_comments where status != 'posted') + (select count(*) from leases)")).toBe(0);
       expect(emu.state.items(cfg.boardId).length).toBe(ACCOUNTS.length);
       expect(await checkInvariants(db, { monday: cfg, emulator: { emu, cfg, token: SECRET_TOKEN } })).toEqual([]);
