@@ -186,6 +186,15 @@ describe('bad input says which field and what is accepted (exit 2)', () => {
     expect(stageOf('newco.com')).toBeNull();
   });
 
+  it('a count flag that is not a whole number in range: --batch, --chunk', () => {
+    // --batch 1.5 used to reach SQLite's LIMIT and end as an unexpected error (exit 1) with a stack trace.
+    for (const [args, want] of [
+      [['sweep', '--batch', '1.5'], 'ladder: --batch: expected a whole number from 1 to 100000; got "1.5"'],
+      [['sweep', '--batch', ' '], 'ladder: --batch: expected a whole number from 1 to 100000; got " "'],
+      [['import', 'missing.csv', '--chunk', '0'], 'ladder: --chunk: expected a whole number from 1 to 100000; got "0"'],
+    ] as const) expect(refused([...args], ops, 2).stderr.trim()).toBe(want);
+  });
+
   it('an --as user the configuration does not know', () => {
     const r = refused(['signal', 'small.io', '--code', 'E3', '--contact', 'https://linkedin.com/in/cto'], { now: NOW, as: 'bob' }, 2);
     expect(r.stderr).toMatch(/^ladder: --as: unknown user "bob"; known users: .*ana.*marcus/);

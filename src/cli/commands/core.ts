@@ -6,14 +6,10 @@ import { sweep, countDue } from '../../engine/sweep.js';
 import { accountHistory, accountKey, accountStatus, listAccounts } from '../../queries.js';
 import type { CliContext } from '../context.js';
 import { describeApplied, emit, progressBar } from '../output.js';
+import { numberFlag, wholeFlag } from '../flags.js';
 import type { Run } from './events.js';
 import { delayOf, timerLabel } from '../../../machines/timers.js';
 
-function number(field: string, raw: string, min: number, max: number): number {
-  const n = Number(raw);
-  if (raw === undefined || raw === '' || !Number.isFinite(n) || n < min || n > max) throw new BadInputError(`${field}: expected a number from ${min} to ${max}; got "${raw}"`, field);
-  return n;
-}
 
 export function registerCoreCommands(program: Command, run: Run) {
   program.command('init').description('create the database (or bring it up to date) and apply migrations')
@@ -33,7 +29,7 @@ export function registerCoreCommands(program: Command, run: Run) {
         const key = accountKey(domain);
         if (!TIERS.includes(o.tier)) throw new BadInputError(`--tier: expected one of ${TIERS.join(', ')}; got "${o.tier}"`, 'tier');
         for (const f of ['name', 'hq'] as const) if (!String(o[f]).trim()) throw new BadInputError(`--${f}: required and cannot be empty (LQ 6)`, f);
-        const icp = number('--icp', o.icp, 0, 100);
+        const icp = numberFlag('--icp', o.icp, 0, 100);
         const applied = ctx.engine().addAccount({ domain: key, name: o.name.trim(), hq: o.hq.trim(), tier: o.tier, icpScore: icp }, { ...ctx.actor(), at: ctx.now, now: ctx.now, source: 'cli' });
         emit(ctx, applied, describeApplied(applied));
       })();
@@ -48,7 +44,7 @@ export function registerCoreCommands(program: Command, run: Run) {
         const now = ctx.now;
         const bar = progressBar(ctx, 'sweep');
         bar(0, countDue(engine, now));
-        const result = sweep(engine, { now, batchSize: number('--batch', o.batch, 1, 100_000), onProgress: (p) => bar(p.fired, p.due) });
+        const result = sweep(engine, { now, batchSize: wholeFlag('--batch', o.batch, 1, 100_000), onProgress: (p) => bar(p.fired, p.due) });
         bar.end();
         const moves = Object.entries(result.transitions).map(([k, v]) => `  ${k}: ${v}`);
         emit(ctx, result, [`sweep at ${now}: ${result.fired} timers fired (${result.slaBreaches} SLA breaches flagged, ${result.skipped} skipped)`, ...moves]);

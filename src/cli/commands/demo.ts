@@ -2,17 +2,11 @@
 import { existsSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { STAGES } from '../../../machines/types.js';
-import { BadInputError } from '../../engine/errors.js';
+import { wholeFlag } from '../flags.js';
 import type { Run } from './events.js';
 
 const COLUMNS = [...STAGES.flatMap((s) => (s === 'SQL' ? ['SQL.dossier', 'SQL.review', 'SQL.confirmed'] : [s]))];
 const SHORT: Record<string, string> = { PROSPECT: 'PROSP', 'SQL.dossier': 'SQL:dos', 'SQL.review': 'SQL:rev', 'SQL.confirmed': 'SQL:conf', BRIEFING_READY: 'BRIEF', ASSESSMENT_QUALIFIED: 'ASSESS', DISQUALIFIED: 'DQ', RECYCLED: 'RECYC', ARCHIVED: 'ARCH' };
-
-const int = (field: string, raw: string, min: number, max: number) => {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new BadInputError(`${field}: expected a whole number from ${min} to ${max}; got "${raw}"`, field);
-  return n;
-};
 
 export function registerDemoCommand(program: Command, run: Run) {
   program.command('demo')
@@ -22,9 +16,9 @@ export function registerDemoCommand(program: Command, run: Run) {
       const o = this.opts();
       return run(async (ctx) => {
         if (!ctx.opts.db && !ctx.io.env.LADDER_DB) ctx.opts.db = 'ladder-demo.db';
-        const accounts = int('--accounts', o.accounts, 1, 100_000);
-        const days = int('--days', o.days, 1, 3650);
-        const seed = int('--seed', o.seed, 0, 2 ** 31);
+        const accounts = wholeFlag('--accounts', o.accounts, 1, 100_000);
+        const days = wholeFlag('--days', o.days, 1, 3650);
+        const seed = wholeFlag('--seed', o.seed, 0, 2 ** 31);
         for (const suffix of ['', '-wal', '-shm']) if (existsSync(ctx.dbPath + suffix)) rmSync(ctx.dbPath + suffix);
         const start = ctx.opts.now ? ctx.now : '2026-01-05T00:00:00.000Z';
         // Loaded here, not at start-up: every other command would pay for the simulator and the emulator.

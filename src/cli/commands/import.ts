@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { ImportFileError } from '../../intake/errors.js';
 import { BadInputError } from '../../engine/errors.js';
 import { emit, progressBar } from '../output.js';
+import { wholeFlag } from '../flags.js';
 import type { Run } from './events.js';
 
 export function registerImportCommands(program: Command, run: Run): void {
@@ -15,8 +16,7 @@ export function registerImportCommands(program: Command, run: Run): void {
     .action(function (this: Command, file: string) {
       const o = this.opts();
       return run(async (ctx) => {
-        const chunkSize = Number(o.chunk);
-        if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 100_000) throw new BadInputError(`--chunk: expected a whole number of rows from 1 to 100000; got "${o.chunk}"`, '--chunk');
+        const chunkSize = wholeFlag('--chunk', o.chunk, 1, 100_000);
         const { importFile } = await import('../../intake/importer.js');
         const bar = progressBar(ctx, 'import');
         let report;

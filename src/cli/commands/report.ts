@@ -3,17 +3,12 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { BadInputError } from '../../engine/errors.js';
 import { DEFAULT_REPORT_OPTIONS } from '../../report/metrics.js';
 import { emit } from '../output.js';
+import { wholeFlag } from '../flags.js';
 import type { Run } from './events.js';
 
-const whole = (field: string, raw: string | undefined, min: number, max: number): number | undefined => {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new BadInputError(`${field}: expected a whole number from ${min} to ${max}; got "${raw}"`, field);
-  return n;
-};
+const whole = (field: string, raw: string | undefined, min: number, max: number): number | undefined => (raw === undefined ? undefined : wholeFlag(field, raw, min, max));
 
 export function registerReportCommands(program: Command, run: Run): void {
   program.command('report')
