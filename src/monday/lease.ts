@@ -27,6 +27,15 @@ export class PushBusyError extends Error {
   }
 }
 
+/** This push was presumed dead and another took its lease over: it stops before its next write. */
+export class LeaseLostError extends Error {
+  readonly exitCode = 4;
+  constructor() {
+    super('monday push: another push took the lease over (this one was silent too long); stopping here, nothing is lost');
+    this.name = 'LeaseLostError';
+  }
+}
+
 export type Lease = {
   /** Renews the heartbeat; false when the lease was taken over (this push was presumed dead): stop. */
   beat(): boolean;
@@ -48,8 +57,8 @@ function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
-export function isStale(h: Holder, nowMs: number, host = thisPlace()): boolean {
-  if (h.host === host && !alive(h.pid)) return true;
+function isStale(h: Holder, nowMs: number): boolean {
+  if (h.host === thisPlace() && !alive(h.pid)) return true;
   return nowMs - Date.parse(h.heartbeatAt) > STALE_MS;
 }
 

@@ -8,7 +8,7 @@ import { mondayComments, mondayItems } from '../store/schema.js';
 import type { MondayConfig } from './config.js';
 import type { ItemProjection } from './projection.js';
 import { RETRY_CODES, type GqlError, type Outcome, type Transport } from './transport.js';
-import { acquirePushLease, STALE_MS, type Lease } from './lease.js';
+import { acquirePushLease, LeaseLostError, STALE_MS, type Lease } from './lease.js';
 
 /** A waiting push renews its lease at least this often (well inside STALE_MS). */
 const BEAT_EVERY_MS = Math.floor(STALE_MS / 4);
@@ -125,7 +125,7 @@ async function pushHolding(store: Store, cfg: MondayConfig, transport: Transport
   }
   /** Every write goes under a live lease: one taken over (this push was presumed dead) stops the push. */
   function beat() {
-    if (!lease.beat()) throw Object.assign(new Error('monday push: another push took the lease over (this one was silent too long); stopping here, nothing is lost'), { exitCode: 4 });
+    if (!lease.beat()) throw new LeaseLostError();
   }
 
   /** Ends the push with the reason and what to do; rows stay queued (nothing is parked). */

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { leases } from '../../src/store/schema.js';
-import { PUSH_LEASE, PushBusyError, STALE_MS, thisPlace } from '../../src/monday/lease.js';
+import { LeaseLostError, PUSH_LEASE, PushBusyError, STALE_MS, thisPlace } from '../../src/monday/lease.js';
 import { addAccount, emulators, harness, type Harness } from '../helpers/monday.js';
 
 const em = emulators();
@@ -83,6 +83,8 @@ describe('the push lease', () => {
       return h!.transport.request(q, v);
     } };
     const err = await h.push({ transport }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LeaseLostError);
+    expect((err as LeaseLostError).exitCode).toBe(4);
     expect((err as Error).message).toBe('monday push: another push took the lease over (this one was silent too long); stopping here, nothing is lost');
     expect(leaseRows(h).map((r) => r.token)).toEqual(['usurper']); // not released by the push that lost it
     expect(h.emu.state.items(h.cfg.boardId)).toHaveLength(1); // created on the board, not recorded by the push
@@ -108,7 +110,7 @@ describe('the push lease', () => {
     calls = 0;
     const usurp = async () => { h!.store.db.update(leases).set({ token: 'usurper' }).run(); };
     const err = await h.push({ transport, sleep: usurp }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/^monday push: another push took the lease over/);
+    expect(err).toBeInstanceOf(LeaseLostError);
     expect(calls).toBe(1);
     expect(h.emu.state.items(h.cfg.boardId)).toHaveLength(1);
   });
