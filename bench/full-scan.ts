@@ -3,9 +3,7 @@
 // state's `after` delay expires (the machine's own delay functions on the restored context), and fires
 // the due ones through the same engine, in due order, batched exactly like the sweep.
 import type { AnyMachineSnapshot } from 'xstate';
-import type { Engine } from '../src/engine/engine.js';
-import { RefusedError } from '../src/engine/errors.js';
-import type { LadderEvent } from '../machines/events.js';
+import type { Engine, TimerRow } from '../src/engine/engine.js';
 import { startClock } from './clock.js';
 
 export type ScanResult = {
@@ -53,30 +51,21 @@ export function fullScan(engine: Engine, opts: { now: string; batchSize: number 
   candidates.sort((a, b) => a.dueMs - b.dueMs || (a.account < b.account ? -1 : 1));
 
   // Firing goes through the engine like the sweep: it needs the pending timer row (point lookup).
-  const pending = sqlite.prepare(`select id, event, due_at as dueAt from timers where account = ? and timer_id = ? and status = 'pending'`);
+  const pending = sqlite.prepare(`select id, account, timer_id as timerId, event, due_at as dueAt, status, armed_by as armedBy, closed_by as closedBy from timers where account = ? and timer_id = ? and status = 'pending'`);
   const result: ScanResult = { ms: 0, cpuMs: 0, scanMs: scanned - started, fireMs: 0, actors, candidates: candidates.length, alreadyFired: 0, fired: 0, skipped: 0, transitions: {} };
   for (let i = 0; i < candidates.length; i += opts.batchSize) {
     const batch = candidates.slice(i, i + opts.batchSize);
-    sqlite.transaction(() => {
+    engine.write(() => {
       for (const c of batch) {
-        const row = pending.get(c.account, c.timerId) as { id: number; event: string; dueAt: string } | undefined;
+        const row = pending.get(c.account, c.timerId) as TimerRow | undefined;
         if (!row) { result.alreadyFired++; continue; }
-        const fire = sqlite.transaction(() => engine.applyInTx({
-          account: c.account,
-          event: { ...JSON.parse(row.event), at: row.dueAt, by: 'system', role: 'system' } as LadderEvent,
-          source: 'timer', now: opts.now, timerRowId: row.id, idempotencyKey: `timer:${row.id}`,
-        }));
-        try {
-          const applied = fire();
-          result.fired++;
-          const move = `${applied.before.stage}→${applied.after.stage}`;
-          if (applied.before.stage !== applied.after.stage) result.transitions[move] = (result.transitions[move] ?? 0) + 1;
-        } catch (err) {
-          if (!(err instanceof RefusedError)) throw err;
-          result.skipped++;
-        }
+        const applied = engine.fireTimerRow(row, opts.now);
+        if (applied.status === 'refused') { result.skipped++; continue; }
+        result.fired++;
+        const move = `${applied.before.stage}→${applied.after.stage}`;
+        if (applied.before.stage !== applied.after.stage) result.transitions[move] = (result.transitions[move] ?? 0) + 1;
       }
-    }).immediate();
+    });
   }
   const done = performance.now();
   result.fireMs = done - scanned;

@@ -3,7 +3,7 @@
 // engine lived, shifted in time so that exactly round(d × N) accounts have a timer due at --now.
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
-import { openStore } from '../src/store/open.js';
+import { openLadder } from '../src/ladder.js';
 import { makeCompany } from '../src/demo/fleet.js';
 import { rng, type Rng } from '../src/demo/random.js';
 import { STAGE_TABLE, storyCounts, type StoryName } from './fleet-plan.js';
@@ -91,8 +91,8 @@ export function generateFleet(compiled: Map<StoryName, CompiledTemplate[]>, opts
     throw new Error(`--due ${opts.due}: ${dueAccounts} due accounts asked for, but only ${candidates} of ${opts.n} accounts hold a timer that can come due (MQL, SQL, RECYCLED); use a smaller fraction`);
   }
 
-  const init = openStore(opts.path);
-  init.close();
+  // Through the one factory: the schema, the data migrations and settings v1 (the stamped events name it).
+  openLadder(opts.path, { mode: 'create' }).close();
   const sqlite = new Database(opts.path);
   // A bulk load into a throw-away file: rollback journal in memory (better-sqlite3's defensive mode refuses
   // OFF, and WAL cannot go straight to MEMORY), no fsync, a big cache; the secondary indexes are dropped and

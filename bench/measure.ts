@@ -2,9 +2,11 @@
 // starts equal (cold JIT, empty heap, same file). Prints one JSON line. Also the entry point to profile:
 //   node --cpu-prof --cpu-prof-dir=prof dist/bench/measure.js sweep --db COPY --now ISO
 import { parseArgs } from 'node:util';
-import { createEngine } from '../src/engine/engine.js';
 import { sweep } from '../src/engine/sweep.js';
-import { openStore } from '../src/store/open.js';
+import { openLadder } from '../src/ladder.js';
+
+/** The bench runs the daily routine as the system does (the server's own sweep). */
+const BENCH = { by: 'system', role: 'system' };
 import { stageCounts } from '../src/queries.js';
 import { createLadderMachine } from '../machines/ladder.js';
 import { DEFAULT_RULES } from '../machines/rules/config.js';
@@ -29,15 +31,15 @@ async function main(argv: string[]) {
   }
   const now = new Date(Date.parse(values.now)).toISOString();
   const batchSize = Number(values.batch);
-  const store = openStore(values.db);
-  const machine = createLadderMachine(DEFAULT_RULES);
-  const engine = createEngine(store, { machine, rules: DEFAULT_RULES });
+  const ladder = openLadder(values.db);
+  const { store, engine } = ladder;
+  const machine = engine.machine;
   let out: Record<string, unknown>;
   try {
     switch (what) {
       case 'sweep': {
         const clock = startClock();
-        const r = sweep(engine, { now, batchSize });
+        const r = sweep(engine, { now, batchSize, as: BENCH, allowFuture: true, source: 'bench' });
         const { ms, cpuMs } = clock();
         out = { ...r, ms, cpuMs, perSec: r.fired / (ms / 1000), stages: stageCounts(engine) };
         break;
@@ -49,7 +51,7 @@ async function main(argv: string[]) {
       }
       case 'bare': out = { ...bareSteps(store, machine, { now, batchSize }) }; break;
       case 'commands': out = { ...croConfirms(engine, { now, count: Number(values.commands), warmup: Number(values.warmup) }) }; break;
-      case 'projection': out = { ...(await measureProjection(store, { now, batchSize })) }; break;
+      case 'projection': out = { ...(await measureProjection(ladder, { now, batchSize })) }; break;
     }
   } finally {
     store.close();

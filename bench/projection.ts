@@ -5,17 +5,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
-import { createEngine } from '../src/engine/engine.js';
 import { sweep } from '../src/engine/sweep.js';
-import type { Store } from '../src/store/open.js';
+import type { Ladder } from '../src/ladder.js';
 import { accounts } from '../src/store/schema.js';
 import { parseMondayConfig } from '../src/monday/config.js';
-import { outboxHook, queueProjection } from '../src/monday/outbox.js';
+import { queueProjection } from '../src/monday/outbox.js';
 import { projectItem } from '../src/monday/projection.js';
 import { push, type PushResult } from '../src/monday/pusher.js';
 import { createTransport } from '../src/monday/transport.js';
 import { startEmulator } from '../src/monday/emulator/index.js';
-import { createLadderMachine } from '../machines/ladder.js';
 import { DEFAULT_RULES } from '../machines/rules/config.js';
 import { stageOf } from '../machines/stage.js';
 import type { LadderContext } from '../machines/context.js';
@@ -40,15 +38,16 @@ export function projectionStatus(root: string): ProjectionStatus {
   return { measured: true, note: 'src/monday/pusher.ts push() against the local emulator, after the sweep' };
 }
 
-export async function measureProjection(store: Store, opts: { now: string; batchSize: number }): Promise<ProjectionResult> {
+export async function measureProjection(ladder: Ladder, opts: { now: string; batchSize: number }): Promise<ProjectionResult> {
+  const { store, engine } = ladder;
   // The emulator's clock only moves when the pusher waits (as in the tests): a rate-limit wait costs nothing real.
   let clockMs = Date.parse(opts.now);
   const emu = await startEmulator({ port: 0, clock: () => clockMs });
   try {
     const cfg = parseMondayConfig({ endpoint: emu.url });
     const rules = DEFAULT_RULES;
-    const machine = createLadderMachine(rules);
-    const engine = createEngine(store, { machine, rules, hooks: [outboxHook(cfg, rules)] });
+    // The board is a setting of the database: the outbox hook follows it (openLadder).
+    engine.changeSettings({ ...engine.settings, monday: { endpoint: emu.url } }, { by: 'system', role: 'sales.ops', now: opts.now, change: 'bench: the local emulator', source: 'bench' });
     const transport = createTransport({ endpoint: emu.url, token: 'bench-token', apiVersion: cfg.apiVersion, timeoutMs: cfg.retry.timeoutMs });
     const pushOpts = { now: () => new Date(clockMs).toISOString(), sleep: async (ms: number) => { clockMs += ms; }, log: () => {} };
 
@@ -64,7 +63,7 @@ export async function measureProjection(store: Store, opts: { now: string; batch
     const initial = await push(store, cfg, transport, pushOpts);
     if (initial.gaveUp || initial.pendingItems) throw new Error(`bench: the initial monday sync did not finish: ${initial.gaveUp ?? `${initial.pendingItems} items pending`}`);
 
-    const swept = sweep(engine, { now: opts.now, batchSize: opts.batchSize });
+    const swept = sweep(engine, { now: opts.now, batchSize: opts.batchSize, as: { by: 'system', role: 'system' }, allowFuture: true, source: 'bench' });
     const clock = startClock();
     const r = await push(store, cfg, transport, pushOpts);
     const { ms } = clock();

@@ -1,9 +1,10 @@
 // Fleet templates: a few life stories per stage, each lived by the REAL engine (engine.addAccount,
 // engine.submit, sweep) on an in-memory store. The generator then stamps the rows the engine wrote out to
 // many accounts, so every stored row is one the engine itself would write.
-import { createEngine, type Engine } from '../src/engine/engine.js';
+import type { Engine } from '../src/engine/engine.js';
+import { openLadder } from '../src/ladder.js';
 import { sweep } from '../src/engine/sweep.js';
-import { openStore, type Store } from '../src/store/open.js';
+import type { Store } from '../src/store/open.js';
 import { createLadderMachine } from '../machines/ladder.js';
 import { DEFAULT_RULES, type RulesConfig } from '../machines/rules/config.js';
 import { evaluateGates, gatesPassing } from '../machines/rules/gates.js';
@@ -179,7 +180,7 @@ function liveStory(store: Store, engine: Engine, story: Story, tokens: Tokens, c
     sweepNextTimer: () => {
       const next = store.sqlite.prepare(`select min(due_at) as due from timers where status = 'pending'`).get() as { due: string | null };
       if (!next.due) throw new Error('bench: story sweeps, but no timer is pending');
-      sweep(engine, { now: iso(nextDailySweep(Date.parse(next.due))) });
+      sweep(engine, { now: iso(nextDailySweep(Date.parse(next.due))), as: { by: 'system', role: 'system' }, allowFuture: true, source: 'bench' });
     },
   };
   story.live(driver);
@@ -187,14 +188,16 @@ function liveStory(store: Store, engine: Engine, story: Story, tokens: Tokens, c
 
 /** Lives every story VARIANTS times (different start, different seeded company) and keeps the rows. */
 export function buildTemplates(seed: number, rules: RulesConfig = DEFAULT_RULES): Map<StoryName, Template[]> {
-  const machine = createLadderMachine(rules);
   const pools = companyPools(seed, rules);
   const r = rng(seed ^ 0x7e3a);
   const out = new Map<StoryName, Template[]>();
   // One store, emptied after each story: a story's sweep must never meet another story's timers.
-  const store = openStore(':memory:');
+  const ladder = openLadder(':memory:', { mode: 'create' });
+  const { store, engine } = ladder;
   try {
-    const engine = createEngine(store, { machine, rules });
+    if (JSON.stringify(rules) !== JSON.stringify(engine.rules)) {
+      engine.changeSettings({ ...engine.settings, rules }, { by: 'system', role: 'sales.ops', now: new Date(0).toISOString(), change: 'bench rules', source: 'bench' });
+    }
     const tables = userTables(store);
     let n = 0;
     for (const [name, story] of Object.entries(STORIES) as [StoryName, Story][]) {
@@ -220,7 +223,8 @@ export function buildTemplates(seed: number, rules: RulesConfig = DEFAULT_RULES)
 }
 
 function userTables(store: Store): string[] {
-  return (store.sqlite.prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'`).all() as { name: string }[])
+  // The settings and data-migration records belong to the database, not to a story: they stay.
+  return (store.sqlite.prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' and name not in ('settings', 'data_migrations')`).all() as { name: string }[])
     .map((t) => t.name);
 }
 

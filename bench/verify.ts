@@ -6,8 +6,8 @@
 import Database from 'better-sqlite3';
 import { copyFileSync, rmSync } from 'node:fs';
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
-import { createEngine, persistSnapshot } from '../src/engine/engine.js';
-import { openStore } from '../src/store/open.js';
+import { persistSnapshot } from '../src/engine/engine.js';
+import { openLadder } from '../src/ladder.js';
 import { createLadderMachine } from '../machines/ladder.js';
 import { stageOf } from '../machines/stage.js';
 import { DEFAULT_RULES } from '../machines/rules/config.js';
@@ -145,10 +145,9 @@ function replayOne(
 function fireOnScratch(path: string, now: string, dir: string, result: VerifyResult) {
   const scratch = `${dir}/verify-scratch.db`;
   copyFileSync(path, scratch);
-  const store = openStore(scratch);
+  const { store, engine } = openLadder(scratch);
   try {
-    const machine = createLadderMachine(DEFAULT_RULES);
-    const engine = createEngine(store, { machine, rules: DEFAULT_RULES });
+    const machine = engine.machine;
     const due = store.sqlite.prepare(`select id, account, timer_id, event, due_at, status, armed_by, closed_by from timers where status = 'pending' and due_at <= ? order by due_at, id`).all(now) as TimerRow[];
     const kinds = new Map<string, TimerRow>();
     for (const t of due) { const k = t.timer_id.split('.')[2]!; if (!kinds.has(k)) kinds.set(k, t); }
@@ -157,9 +156,10 @@ function fireOnScratch(path: string, now: string, dir: string, result: VerifyRes
       const event = { ...JSON.parse(t.event), at: t.due_at, by: 'system', role: 'system' } as LadderEvent;
       const loaded = engine.load(t.account)!;
       const [expected] = transition(machine, loaded.snapshot, event);
-      const applied = store.sqlite.transaction(() => engine.applyInTx({
-        account: t.account, event, source: 'timer', now, timerRowId: t.id, idempotencyKey: `timer:${t.id}`,
-      })).immediate();
+      const applied = engine.write(() => engine.fireTimerRow({
+        id: t.id, account: t.account, timerId: t.timer_id, event: t.event, dueAt: t.due_at, status: 'pending', armedBy: t.armed_by, closedBy: t.closed_by,
+      }, now));
+      if (applied.status === 'refused') { fail(t.account, `firing ${kind} through the engine`, 'applied', `refused: ${applied.why}`); continue; }
       const got = `${applied.after.stage}${applied.after.substate ? `.${applied.after.substate}` : ''}`;
       if (got !== label(expected.value)) fail(t.account, `firing ${kind} through the engine`, label(expected.value), got);
       const row = store.sqlite.prepare('select status from timers where id = ?').get(t.id) as { status: string };

@@ -5,7 +5,7 @@ import type { EventType, LadderEvent } from './events.js';
 import { CRO_ONLY_EVENTS } from './events.js';
 import { statesAccepting } from './introspect.js';
 import { stageLabel, stageOf } from './stage.js';
-import { canOverride } from './rules/gates.js';
+import { canOverride, manualVerdictProblem } from './rules/gates.js';
 import { assessmentTierQualifies } from './rules/tier.js';
 import { gateResults } from './guards.js';
 import type { RulesConfig } from './rules/config.js';
@@ -52,6 +52,12 @@ export function explainRefusal(machine: AnyStateMachine, snapshot: AnyMachineSna
       + (HINTS[type] ? ` ${HINTS[type]!(account)}` : '');
   }
   switch (event.type) {
+    case 'FACTS': {
+      if (!event.verdict) break;
+      const problem = manualVerdictProblem({ ...ctx.facts, ...event.facts }, event.verdict.gate, event.at, cfg);
+      if (problem) return `cannot record a manual ${event.verdict.gate} verdict for ${account}: ${problem}.`;
+      break;
+    }
     case 'SIGNAL':
       if (ctx.suppressed) {
         return `signal for ${account} ignored: the account is on the suppression list (${ctx.disqualification?.reason ?? 'suppressed'}); `

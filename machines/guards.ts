@@ -2,7 +2,7 @@
 // event would produce (foldEvent), so "gates pass" after a FACTS event means with those facts.
 import { foldEvent, type LadderContext } from './context.js';
 import type { LadderEvent } from './events.js';
-import { canOverride, evaluateGates, gatesPassing } from './rules/gates.js';
+import { canOverride, evaluateGates, gatesPassing, manualVerdictProblem } from './rules/gates.js';
 import { evaluateSignals, type SignalEvaluation } from './rules/signals.js';
 import { assessmentTierQualifies } from './rules/tier.js';
 import type { RulesConfig } from './rules/config.js';
@@ -50,6 +50,9 @@ export function makeGuards(cfg: RulesConfig) {
     /** ICP gates pass and an engagement signal counts in the trailing window (HO 3.2). */
     qualifiesForMql: entry((e) => e !== null),
     notSuppressed: ({ context }) => !context.suppressed,
+    /** DOMAIN "ICP gates": a manual verdict decides only a gate the recorded facts (with this event's) leave unknown. */
+    verdictAllowed: ({ context, event }) => event.type !== 'FACTS' || !event.verdict
+      || manualVerdictProblem({ ...context.facts, ...event.facts }, event.verdict.gate, event.at, cfg) === null,
     /** The SLA of the current sub-state has not been flagged since it was entered (a re-entry by a signal re-arms it). */
     dossierSlaOpen: ({ context }) => !slaFlagged(context, 'dossier'),
     reviewSlaOpen: ({ context }) => !slaFlagged(context, 'review'),

@@ -10,7 +10,7 @@ import { addBusinessDays, endOfBusinessDay } from './rules/business-days.js';
 import { SUPPRESSING_REASONS, type BuyingSignal } from './types.js';
 
 /** Bumped whenever a stored snapshot of the previous version would not restore as is (see src/store/upgrade.ts). */
-export const MACHINE_VERSION = 1;
+export const MACHINE_VERSION = 2;
 
 const DAY = 86_400_000;
 const ms = (iso: string) => Date.parse(iso);
@@ -95,28 +95,37 @@ export function createLadderMachine(cfg: RulesConfig = DEFAULT_RULES) {
       PROSPECT: {
         on: {
           SIGNAL: entryTransitions(),
-          FACTS: entryTransitions(),
+          FACTS: entryTransitions('verdictAllowed'),
           CRO_OVERRIDE: entryTransitions('overrideAllowed'),
           DISQUALIFY: disqualify(),
           ARCHIVE: archive(),
         },
       },
       MQL: {
+        // A new MQL owes its dossier (`dossier`); one that came back down the ladder, or whose dossier found
+        // fewer than three buying signals, is in nurture (HO 3.5, 4.3). Entering MQL by a plain target is nurture.
+        initial: 'nurture',
         after: { MQL_STALE: { target: 'PROSPECT', actions: ['consumeSignals', 'startClock'] } },
         on: {
           SIGNAL: [
             ...fastTracks(),
-            // HO 3.5: every engagement resets the no-engagement clock.
-            { target: 'MQL', reenter: true, actions: 'fold' },
+            // HO 3.5: every engagement resets the no-engagement clock (and keeps the sub-state, through history).
+            { target: '.hist', reenter: true, actions: 'fold' },
           ],
           DOSSIER: [
             { guard: 'threeBuyingSignals', target: '#ladder.SQL.review', actions: ['recordDossier', 'sqlViaDossier', 'startClock', 'enterSubstate'] },
             // HO 4.3: fewer than three: the lead stays MQL and enters nurture.
-            { actions: 'recordDossier' },
+            { target: '.nurture', actions: 'recordDossier' },
           ],
-          FACTS: { actions: 'fold' },
+          FACTS: facts(),
           DISQUALIFY: disqualify(),
           ARCHIVE: archive(),
+        },
+        states: {
+          // HO 4.3 Tier 1: the sales.ops dossier is due within 1 business day of MQL classification.
+          dossier: { after: { DOSSIER_SLA: { guard: 'dossierSlaOpen', actions: 'flagDossierSla' } } },
+          nurture: {},
+          hist: { type: 'history' },
         },
       },
       SQL: {
@@ -125,7 +134,7 @@ export function createLadderMachine(cfg: RulesConfig = DEFAULT_RULES) {
         on: {
           // Engagement resets the SQL clock and keeps the sub-state (re-entry through history).
           SIGNAL: { target: '.hist', reenter: true, actions: 'fold' },
-          FACTS: { actions: 'fold' },
+          FACTS: facts(),
           DISQUALIFY: disqualify(),
           ARCHIVE: archive(),
         },
@@ -159,7 +168,7 @@ export function createLadderMachine(cfg: RulesConfig = DEFAULT_RULES) {
           ASSESSMENT_QUALIFIED: { guard: 'assessmentTierAfterBriefing', target: 'ASSESSMENT_QUALIFIED', actions: 'startClock' },
           ASSESSMENT_LOST: { guard: 'briefingHeld', target: 'RECYCLED', actions: ['startClock', 'consumeSignals'] },
           SIGNAL: { actions: 'fold' },
-          FACTS: { actions: 'fold' },
+          FACTS: facts(),
           DISQUALIFY: disqualify(),
           ARCHIVE: archive(),
         },
@@ -169,7 +178,7 @@ export function createLadderMachine(cfg: RulesConfig = DEFAULT_RULES) {
           ASSESSMENT_WON: { target: 'WON', actions: 'startClock' },
           ASSESSMENT_LOST: { target: 'RECYCLED', actions: ['startClock', 'consumeSignals'] },
           SIGNAL: { actions: 'fold' },
-          FACTS: { actions: 'fold' },
+          FACTS: facts(),
           DISQUALIFY: disqualify(),
           ARCHIVE: archive(),
         },
@@ -181,7 +190,7 @@ export function createLadderMachine(cfg: RulesConfig = DEFAULT_RULES) {
         on: {
           // A new strong signal ends the cooldown early and enters the SQL fast track.
           SIGNAL: [...fastTracks(), { actions: 'fold' }],
-          FACTS: { actions: 'fold' },
+          FACTS: facts(),
           DISQUALIFY: disqualify(),
           ARCHIVE: archive(),
         },
@@ -197,7 +206,7 @@ export function createLadderMachine(cfg: RulesConfig = DEFAULT_RULES) {
         on: {
           // DOMAIN: ARCHIVED re-enters at PROSPECT on a new engagement signal (and climbs at once if it qualifies).
           SIGNAL: entryTransitions(undefined, 'PROSPECT'),
-          FACTS: { actions: 'fold' },
+          FACTS: facts(),
           DISQUALIFY: disqualify(),
         },
       },
@@ -212,14 +221,20 @@ function fastTracks() {
   ] as const;
 }
 
+/** FACTS outside the entry rules: folded in, unless a manual verdict would decide a gate the facts decide. */
+function facts() {
+  return { guard: 'verdictAllowed', actions: 'fold' } as const;
+}
+
 /** The entry rules from PROSPECT (or ARCHIVED): fast tracks, MQL, or stay (fallback). */
-function entryTransitions(extra?: 'overrideAllowed', fallback?: 'PROSPECT') {
+function entryTransitions(extra?: 'overrideAllowed' | 'verdictAllowed', fallback?: 'PROSPECT') {
   const g = (name: 'briefingRequested' | 'strongSignal' | 'qualifiesForMql') => (extra ? and([extra, name]) : name);
   const [briefing, strong] = fastTracks();
   return [
     { ...briefing, guard: g('briefingRequested') },
     { ...strong, guard: g('strongSignal') },
-    { guard: g('qualifiesForMql'), target: '#ladder.MQL', actions: ['fold', 'classify', 'startClock'] },
+    // A classification: the new MQL owes its dossier (HO 4.3), so it enters MQL.dossier and its SLA starts.
+    { guard: g('qualifiesForMql'), target: '#ladder.MQL.dossier', actions: ['fold', 'classify', 'startClock', 'enterSubstate'] },
     fallback
       ? ({ guard: 'engagementSignal', target: '#ladder.PROSPECT', actions: ['fold', 'startClock'] } as const)
       : extra ? ({ guard: extra, actions: 'fold' } as const) : ({ actions: 'fold' } as const),

@@ -1,5 +1,7 @@
 // Shared vocabulary of the ladder (DOMAIN.md). Pure types and zod schemas: no I/O here.
 import { z } from 'zod';
+import { parseInstant } from './rules/instant.js';
+import { contactKey } from './rules/contact.js';
 
 export const STAGES = [
   'PROSPECT', 'MQL', 'SQL', 'BRIEFING_READY', 'ASSESSMENT_QUALIFIED', 'WON',
@@ -8,6 +10,10 @@ export const STAGES = [
 export type Stage = (typeof STAGES)[number];
 export const SQL_SUBSTATES = ['dossier', 'review', 'confirmed'] as const;
 export type SqlSubstate = (typeof SQL_SUBSTATES)[number];
+/** HO 4.3: a new MQL owes its dossier; one back from SQL, a dispute, a thin dossier or a cooldown is in nurture. */
+export const MQL_SUBSTATES = ['dossier', 'nurture'] as const;
+export type MqlSubstate = (typeof MQL_SUBSTATES)[number];
+export type Substate = SqlSubstate | MqlSubstate;
 
 // HO 3.2.1
 export const SIGNAL_CODES = ['E1', 'E2', 'E3', 'E4', 'E5', 'E6', 'E7', 'E8', 'E9', 'E10'] as const;
@@ -43,8 +49,10 @@ export const SUPPRESSING_REASONS: readonly DisqualifyReason[] = ['opt-out', 'hos
 /** Reasons a CRO may not reopen (DOMAIN "Suppression and re-entry"). */
 export const NON_REOPENABLE_REASONS: readonly DisqualifyReason[] = ['opt-out', 'hostile', 'competitor'];
 
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}/.test(s), {
-  message: 'expected an ISO 8601 date or timestamp, e.g. 2026-04-17 or 2026-04-17T14:20:00Z',
+/** An instant, read by the one strict parser (rules/instant.ts): a time of day carries Z or an offset; no 30 February. */
+const isoDate = z.string().superRefine((s, ctx) => {
+  const r = parseInstant(s);
+  if (!r.ok) ctx.addIssue({ code: 'custom', message: r.error });
 });
 export const IsoDate = isoDate;
 
@@ -99,7 +107,12 @@ export const SignalEntrySchema = z.object({
   id: z.string().min(1),
   code: z.enum(SIGNAL_CODES),
   at: isoDate,
-  contact: z.string().min(1),
+  /** Reduced to the contact's canonical key on every path (rules/contact.ts; HO 3.5, 5.6). */
+  contact: z.string().transform((raw, ctx) => {
+    const k = contactKey(raw);
+    if (!k.ok) { ctx.addIssue({ code: 'custom', message: k.error }); return z.NEVER; }
+    return k.key;
+  }),
   interaction: z.enum(E1_INTERACTIONS).optional(),
   source: z.string().optional(),
 });

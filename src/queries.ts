@@ -8,6 +8,7 @@ import { stageOf } from '../machines/stage.js';
 import { currentSlaBreaches } from '../machines/context.js';
 import { BadInputError } from './engine/errors.js';
 import { normalizeDomain } from '../machines/rules/domain.js';
+import { delayOf } from '../machines/timers.js';
 
 export function accountKey(input: string): string {
   const n = normalizeDomain(input);
@@ -32,7 +33,7 @@ export function accountStatus(engine: Engine, account: string, now: string) {
     account, name: acct.name, hq: acct.hq, stage, substate, tier: ctx.tier, icpScore: acct.icpScore,
     gates: Object.fromEntries(Object.entries(gates).map(([g, r]) => [g, { ...r, overridden: ctx.override?.gate === g }])),
     since: open?.enteredAt ?? null,
-    timers: pending.map((t) => ({ timer: t.timerId.split('.')[2] ?? t.timerId, dueAt: t.dueAt })),
+    timers: pending.map((t) => ({ timer: delayOf(t.timerId) ?? t.timerId, dueAt: t.dueAt, overdue: t.dueAt <= now })),
     flags: {
       priority: ctx.priority, slaBreach: sla, suppressed: ctx.suppressed,
       croWeight: signals.croWeight, fastTrack: ctx.sqlEntry && ctx.sqlEntry.via !== 'dossier' ? ctx.sqlEntry.via : null, override: ctx.override,
@@ -50,11 +51,35 @@ export function accountHistory(engine: Engine, account: string, opts: { refusals
   const refused = opts.refusals ? db.select().from(refusals).where(eq(refusals.account, account)).orderBy(asc(refusals.id)).all() : [];
   return {
     account,
-    events: rows.map((r) => ({ seq: r.seq, at: r.at, recordedAt: r.recordedAt, type: r.type, by: r.by, role: r.role, source: r.source, from: r.stageBefore, to: r.stageAfter, reason: r.reason })),
+    events: rows.map((r) => ({
+      seq: r.seq, at: r.at, recordedAt: r.recordedAt, type: r.type, by: r.by, role: r.role, source: r.source, from: r.stageBefore, to: r.stageAfter, reason: r.reason,
+      details: detailsOf(JSON.parse(r.payload) as Record<string, unknown>),
+    })),
     stages: db.select().from(stageHistory).where(eq(stageHistory.account, account)).orderBy(asc(stageHistory.id)).all()
       .map((h) => ({ stage: h.stage, substate: h.substate, enteredAt: h.enteredAt, exitedAt: h.exitedAt })),
     refusals: refused.map((r) => ({ at: r.at, type: r.type, by: r.by, role: r.role, why: r.why })),
   };
+}
+
+/**
+ * Every field of an event's payload beyond who, when and what (issue 11, HO 3.6 and 4.4 audit): an override's
+ * gate, justification and compensating signals; a dossier's scores and evidence; a dispute's or a
+ * disqualification's reason; a signal's code, contact and time; facts and manual verdicts. Nothing is dropped.
+ */
+export function detailsOf(payload: Record<string, unknown>): Record<string, unknown> {
+  const { type: _t, at: _a, by: _b, role: _r, ...rest } = payload;
+  return rest;
+}
+
+/** Details as indented text lines: nested fields by path, lists joined with "; ". */
+export function detailLines(details: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(details).flatMap(([k, v]) => {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v === null || v === undefined) return [];
+    if (Array.isArray(v)) return [`${key}: ${v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join('; ')}`];
+    if (typeof v === 'object') return Object.keys(v).length ? detailLines(v as Record<string, unknown>, key) : [];
+    return [`${key}: ${String(v)}`];
+  });
 }
 
 export function listAccounts(engine: Engine, filter: { stage?: string; substate?: string; limit?: number }) {

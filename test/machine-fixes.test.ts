@@ -1,6 +1,6 @@
 // Regressions found by the model-based walk.
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempEngine, PASSING_FACTS } from './helpers/store.js';
+import { tempEngine, PASSING_FACTS, SYSTEM } from './helpers/store.js';
 import { sweep } from '../src/engine/sweep.js';
 import { accountStatus } from '../src/queries.js';
 
@@ -13,19 +13,19 @@ function acme() {
   env = tempEngine();
   env.engine.addAccount({ domain: 'acme.com', name: 'Acme', hq: 'Berlin', tier: 'Tier 1', icpScore: 80, facts: PASSING_FACTS }, { ...ops, at: T('02T09:00:00'), now: T('02T09:00:00'), source: 'cli' });
   let n = 0;
-  return (at: string, code: 'E1' | 'E3', interaction?: 'like' | 'comment') => env.engine.submit({ account: 'acme.com', source: 'cli', now: at, event: { type: 'SIGNAL', ...ops, at, signal: { id: `s${++n}`, code, contact: 'jane', at, ...(interaction ? { interaction } : {}) } } });
+  return (at: string, code: 'E1' | 'E3', interaction?: 'like' | 'comment') => env.engine.submit({ account: 'acme.com', source: 'cli', now: at, event: { type: 'SIGNAL', ...ops, at, signal: { id: `s${++n}`, code, contact: 'https://www.linkedin.com/in/jane', at, ...(interaction ? { interaction } : {}) } } });
 }
 
 describe('SLA breaches', () => {
   it('flags a missed dossier SLA once, however many signals re-enter the sub-state afterwards', () => {
     const signal = acme();
     expect(signal(T('02T09:00:00'), 'E3').after).toEqual({ stage: 'SQL', substate: 'dossier' });
-    expect(sweep(env.engine, { now: T('04T09:00:00') }).slaBreaches).toBe(1);
+    expect(sweep(env.engine, { now: T('04T09:00:00'), as: SYSTEM }).slaBreaches).toBe(1);
     signal(T('05T09:00:00'), 'E1', 'comment');
-    const second = sweep(env.engine, { now: T('05T10:00:00') });
+    const second = sweep(env.engine, { now: T('05T10:00:00'), as: SYSTEM });
     expect(second).toMatchObject({ slaBreaches: 0, skipped: 1 });
     signal(T('06T09:00:00'), 'E1', 'comment');
-    sweep(env.engine, { now: T('06T10:00:00') });
+    sweep(env.engine, { now: T('06T10:00:00'), as: SYSTEM });
     const ctx = env.engine.load('acme.com')!.snapshot.context as { slaBreaches: unknown[] };
     expect(ctx.slaBreaches).toHaveLength(1);
     expect(accountStatus(env.engine, 'acme.com', T('06T10:00:00')).flags.slaBreach).toEqual(['dossier']);

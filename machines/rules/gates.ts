@@ -169,17 +169,28 @@ function latestManual(manual: readonly ManualGateVerdict[], atMs: number): Map<G
   return new Map([...latest].map(([gate, { v }]) => [gate, v]));
 }
 
-function applyManual(gate: Gate, computed: GateResult, manual: ManualGateVerdict | undefined): GateResult {
-  if (!manual) return computed;
+function applyManual(gate: Gate, computed: GateResult, decided: GateResult, manual: ManualGateVerdict): GateResult {
   const verdict: GateVerdict = manual.pass ? 'pass' : 'fail';
   const who = `manual verdict ${verdict} by ${manual.by} at ${manual.at}: ${manual.why}`;
-  // Decision: manual verdicts are for missing facts (DOMAIN "ICP gates"). A recorded disqualifier
-  // (sanctions, competitor, non-English market) is a hard reject (LQ 4) that not even the CRO may
-  // override, so a manual pass does not clear it; correct the fact instead if it is wrong.
-  if (gate === 'G5' && manual.pass && computed.verdict === 'fail') {
-    return { verdict: 'fail', because: `${computed.because}; ${who} ignored: a recorded disqualifying signal cannot be passed by hand, correct the fact if it is wrong` };
+  // DOMAIN "ICP gates": a manual verdict decides only a gate the recorded facts leave unknown. Where the facts
+  // decide (a failure above all), they win: a computed failure changes only with new facts or the CRO's
+  // override of one gate (HO 3.6). The engine refuses such a verdict; this covers facts recorded after it.
+  if (decided.verdict !== 'unknown') {
+    return { verdict: computed.verdict, because: `${computed.because}; the ${who} is set aside: the recorded facts decide ${gate}` };
   }
   return { verdict, because: `${gate} ${verdict === 'pass' ? 'passes' : 'fails'} by ${who} (computed: ${computed.because})` };
+}
+
+/**
+ * Why a manual verdict on `gate` may not be recorded with these facts, or null when it may: only a gate the
+ * facts leave unknown is decided by hand (DOMAIN "ICP gates"; HO 3.6 for a failed one).
+ */
+export function manualVerdictProblem(facts: AccountFacts, gate: Gate, at: string, cfg: RulesConfig = DEFAULT_RULES): string | null {
+  const computed = factsDecide(gate, facts, parseIsoUtc(at), cfg);
+  if (computed.verdict === 'unknown') return null;
+  if (computed.verdict === 'pass') return `the recorded facts already pass ${gate} (${computed.because}); a manual verdict only decides a gate the facts leave unknown`;
+  return `the recorded facts fail ${gate} (${computed.because}); a manual verdict only decides a gate the facts leave unknown. `
+    + `A failed gate changes only with new facts, or by the CRO's override of one failed gate with its justification and compensating signals (HO 3.6)`;
 }
 
 /**
@@ -203,8 +214,27 @@ export function evaluateGates(
   };
   const hand = latestManual(manual, atMs);
   const results = {} as GateResults;
-  for (const gate of GATES) results[gate] = applyManual(gate, computed[gate], hand.get(gate));
+  for (const gate of GATES) {
+    const verdict = hand.get(gate);
+    results[gate] = verdict ? applyManual(gate, computed[gate], factsDecide(gate, facts, atMs, cfg), verdict) : computed[gate];
+  }
   return results;
+}
+
+/**
+ * What the recorded facts alone say of one gate, before any default: G5 with no disqualifier recorded is
+ * "no disqualifying signal known" (it passes by the g5WhenUnrecorded decision), which the facts leave open, so
+ * a manual verdict may still record a disqualifier the facts do not show.
+ */
+function factsDecide(gate: Gate, facts: AccountFacts, atMs: number, cfg: RulesConfig): GateResult {
+  const strict = { ...cfg, gates: { ...cfg.gates, g5WhenUnrecorded: 'unknown' as const } };
+  switch (gate) {
+    case 'G1': return g1(facts, strict);
+    case 'G2': return g2(facts, strict);
+    case 'G3': return g3(facts);
+    case 'G4': return g4(facts, atMs, strict);
+    case 'G5': return g5(facts, strict);
+  }
 }
 
 function notPassing(results: GateResults): Gate[] {
@@ -226,8 +256,11 @@ export function canOverride(results: GateResults, gate: Gate): { ok: true } | { 
     return { ok: false, why: `${gate} passes, there is nothing to override; the CRO overrides one failed gate (HO 3.6)` };
   }
   if (failing.length > 1) {
-    return { ok: false, why: `cannot override ${gate}: ${failing.join(', ')} are not passing and the CRO may override one failed gate, never two (HO 3.6); record the missing facts or a manual verdict for the others first` };
+    const unknown = failing.filter((g) => g !== gate && results[g].verdict === 'unknown');
+    const missing = unknown.length ? `; ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} unknown: record the missing facts first` : '';
+    return { ok: false, why: `cannot override ${gate}: ${failing.join(', ')} are not passing and the CRO may override one failed gate, never two (HO 3.6)${missing}` };
   }
+
   return { ok: true };
 }
 

@@ -1,6 +1,6 @@
 // The `ladder` command line: parse, call the engine, print (STYLE 5). Commands throw typed errors;
 // src/cli/index.ts is the only place that exits.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { CliContext, type CliIO, type GlobalOptions } from './context.js';
 import { registerCoreCommands } from './commands/core.js';
 import { registerEventCommands, type Run } from './commands/events.js';
@@ -9,6 +9,7 @@ import { registerDiagramCommands } from './commands/diagram.js';
 import { registerReportCommands } from './commands/report.js';
 import { registerImportCommands } from './commands/import.js';
 import { registerMondayCommands } from './commands/monday.js';
+import { registerSettingsCommands } from './commands/settings.js';
 
 /** monday.pushAfterCommands: the board follows every command that changed an account. */
 async function pushAfter(ctx: CliContext): Promise<void> {
@@ -37,10 +38,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   program
     .description('Ladder: B2B account lifecycle as durable state machines')
     .option('--db <path>', 'SQLite database (default ./ladder.db or LADDER_DB)')
-    .option('--now <iso>', 'the clock for this command (ISO 8601); default: the current time')
-    .option('--as <user>', 'who acts (roles from ladder.config.json; default LADDER_AS)')
+    .option('--now <iso>', 'the clock for this command: ISO 8601 with Z or an offset (a bare date is 00:00 UTC); default: the current time')
+    .option('--as <user>', 'who acts (users and roles: ladder settings show; default LADDER_AS)')
     .option('--json', 'machine-readable output')
-    .option('--config <path>', 'configuration file (default ./ladder.config.json or LADDER_CONFIG)')
+    .addOption(new Option('--config <path>', 'no longer read: settings live in the database (ladder settings import PATH)').hideHelp())
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError('(ladder --help lists the commands)');
@@ -49,6 +50,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   registerDemoCommand(program, run);
   registerImportCommands(program, run);
   registerMondayCommands(program, run);
+  registerSettingsCommands(program, run);
   registerDiagramCommands(program, run);
   registerReportCommands(program, run);
   try {

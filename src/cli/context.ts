@@ -1,86 +1,101 @@
-// What every command gets: parsed global options, the config, the clock (--now), who acts, and the store
-// and engine opened lazily (read-only commands never migrate a database they were pointed at by mistake).
+// What every command gets: parsed global options, the clock (--now), who acts, and the ladder opened lazily
+// through the one factory (openLadder). Settings come from the database, never from the working directory
+// (issue 11): a command behaves the same from any folder. Reads open read-only and never migrate.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { IsoDate } from '../../machines/types.js';
 import type { Role } from '../../machines/events.js';
-import { createLadderMachine } from '../../machines/ladder.js';
-import { loadConfig, type LadderConfig } from '../config.js';
-import { createEngine, type Engine, type TransitionHook } from '../engine/engine.js';
+import type { Engine } from '../engine/engine.js';
 import { BadInputError } from '../engine/errors.js';
-import { openStore, type Store } from '../store/open.js';
-import { mondayEndpoint, mondayToken, parseMondayConfig, type MondayConfig } from '../monday/config.js';
-import { outboxHook } from '../monday/outbox.js';
+import { openLadder, type Ladder } from '../ladder.js';
+import type { OpenMode, Store } from '../store/open.js';
+import { mondayEndpoint, mondayToken, type MondayConfig } from '../monday/config.js';
 import { createTransport, type Transport } from '../monday/transport.js';
+import { roleOf, type Settings } from '../settings/schema.js';
+import { instantFlag } from './flags.js';
 
 export type GlobalOptions = { db?: string; now?: string; as?: string; json?: boolean; config?: string };
 
 export type CliIO = { out: (s: string) => void; err: (s: string) => void; isTTY: boolean; env: NodeJS.ProcessEnv };
 
 export class CliContext {
-  private _config?: LadderConfig;
-  private _store?: Store;
-  private _engine?: Engine;
-  /** Extra writers for each transition's transaction (the monday outbox adds one when configured). */
-  readonly hooks: TransitionHook[] = [];
+  private _ladder?: Ladder;
+  private _mode?: OpenMode;
+  private _monday?: MondayConfig | null;
+  private noticed = false;
 
-  constructor(readonly opts: GlobalOptions, readonly io: CliIO) {}
-
-  get json(): boolean { return Boolean(this.opts.json); }
-  get config(): LadderConfig { return (this._config ??= loadConfig(this.opts.config)); }
-  get dbPath(): string { return resolve(this.opts.db ?? this.io.env.LADDER_DB ?? 'ladder.db'); }
-
-  /** --now, validated; the CLI's one and only read of the wall clock when it is absent. */
-  get now(): string {
-    if (this.opts.now === undefined) return new Date().toISOString();
-    const ok = IsoDate.safeParse(this.opts.now);
-    if (!ok.success) throw new BadInputError(`--now: expected an ISO 8601 date or timestamp (e.g. 2026-04-17T09:00:00Z); got "${this.opts.now}"`, 'now');
-    return new Date(Date.parse(this.opts.now)).toISOString();
+  constructor(readonly opts: GlobalOptions, readonly io: CliIO) {
+    if (opts.config !== undefined) {
+      throw new BadInputError(`--config: settings live in the database now, so every command behaves the same from any folder; import the file once with: ladder settings import ${opts.config}`, 'config');
+    }
   }
 
-  /** Who acts (--as or LADDER_AS) and their role from the config. */
+  get json(): boolean { return Boolean(this.opts.json); }
+  get dbPath(): string { return resolve(this.opts.db ?? this.io.env.LADDER_DB ?? 'ladder.db'); }
+
+  /** --now, validated by the one instant parser; the CLI's one and only read of the wall clock when it is absent. */
+  get now(): string {
+    if (this.opts.now === undefined) return new Date().toISOString();
+    return instantFlag('--now', this.opts.now);
+  }
+
+  /**
+   * The ladder at --db. `read` opens read-only (never migrates, never creates); `write` needs an existing ladder
+   * database; `create` is ladder init. A command that reads, then writes, is reopened for writing.
+   */
+  open(mode: OpenMode = 'write'): Ladder {
+    const rank = { read: 0, write: 1, create: 2 } as const;
+    if (this._ladder && rank[this._mode!] >= rank[mode]) return this._ladder;
+    this._ladder?.close();
+    this._ladder = openLadder(this.dbPath, { mode });
+    this._mode = mode;
+    this.noticeIgnoredConfig();
+    return this._ladder;
+  }
+
+  engine(): Engine { return this.open('write').engine; }
+  /** For reads: the ladder already open, else read-only. */
+  reader(): Ladder { return this._ladder ?? this.open('read'); }
+  store(): Store { return this.open('write').store; }
+  get settings(): Settings { return this.reader().settings; }
+
+  /** Who acts (--as or LADDER_AS) and their role, from the database's users. */
   actor(): { by: string; role: Role } {
     const by = this.opts.as ?? this.io.env.LADDER_AS;
-    if (!by) throw new BadInputError('--as: who is acting? pass --as USER (roles come from ladder.config.json users; sales.ops, cro, cmo and chief.staff are built in)', 'as');
-    const role = this.config.users[by];
+    if (!by) throw new BadInputError('--as: who is acting? pass --as USER (users and their roles: ladder settings show; sales.ops, cro, cmo and chief.staff are built in)', 'as');
+    const users = this.settings.users;
+    const role = roleOf(this.settings, by);
     if (!role) {
-      throw new BadInputError(`--as: unknown user "${by}"; known users: ${Object.keys(this.config.users).join(', ')} (add users to ladder.config.json)`, 'as');
+      throw new BadInputError(`--as: unknown user "${by}"; known users: ${Object.keys(users).join(', ')} (add one with: ladder settings set users.${/^[A-Za-z0-9._@-]+$/.test(by) ? by : 'NAME'} ROLE)`, 'as');
     }
     return { by, role };
   }
 
-  store(opts: { mustExist?: boolean } = {}): Store {
-    if (!this._store) {
-      if (opts.mustExist && !existsSync(this.dbPath)) {
-        throw new BadInputError(`--db: no ladder database at ${this.dbPath}; create it with: ladder init --db ${this.dbPath}`, 'db');
-      }
-      this._store = openStore(this.dbPath);
-    }
-    return this._store;
-  }
-
-  /** The monday board configuration when ladder.config.json has a "monday" section (or a test set one). */
+  /** The monday board of the database's settings (or the one the demo set), when enabled. */
   get monday(): MondayConfig | null {
-    if (this._monday === undefined) this._monday = this.config.monday ? parseMondayConfig(this.config.monday) : null;
-    return this._monday && this._monday.enabled ? this._monday : null;
+    if (this._monday !== undefined) return this._monday;
+    return this.reader().monday();
   }
   set monday(cfg: MondayConfig | null) { this._monday = cfg; }
-  private _monday?: MondayConfig | null;
 
   mondayTransport(): Transport {
     const cfg = this.monday;
-    if (!cfg) throw new BadInputError('monday: not configured; add a "monday" section to ladder.config.json (see README, "The monday board")', 'monday');
+    if (!cfg) throw new BadInputError('monday: no board configured; set one with: ladder settings set monday.boardId ID (see README, "The monday board")', 'monday');
     return createTransport({ endpoint: mondayEndpoint(cfg, this.io.env), token: mondayToken(cfg, this.io.env), apiVersion: cfg.apiVersion, timeoutMs: cfg.retry.timeoutMs });
   }
 
-  engine(opts: { mustExist?: boolean } = { mustExist: true }): Engine {
-    if (!this._engine && this.monday) this.hooks.push(outboxHook(this.monday, this.config.rules));
-    return (this._engine ??= createEngine(this.store(opts), {
-      machine: createLadderMachine(this.config.rules), rules: this.config.rules, hooks: this.hooks,
-    }));
+  get engineOpened(): boolean { return this._ladder !== undefined && this._mode !== 'read'; }
+
+  /**
+   * A ladder.config.json in this folder (or LADDER_CONFIG) is no longer read: say so once, while the database
+   * still has its default settings, so a settings file is not silently ignored after an upgrade.
+   */
+  private noticeIgnoredConfig(): void {
+    if (this.noticed || this.json) return;
+    this.noticed = true;
+    const file = this.io.env.LADDER_CONFIG ?? (existsSync('ladder.config.json') ? 'ladder.config.json' : undefined);
+    if (!file || this._ladder!.engine.settingsVersion > 1) return;
+    this.io.err(`ladder: note: ${file} is not read (settings live in the database now); import it once with: ladder settings import ${file}`);
   }
 
-  get engineOpened(): boolean { return this._engine !== undefined; }
-
-  close(): void { this._store?.close(); }
+  close(): void { this._ladder?.close(); }
 }

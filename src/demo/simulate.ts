@@ -32,13 +32,22 @@ export async function runDemo(engine: Engine, opts: DemoOptions): Promise<DemoSu
   let sig = 0;
 
   const send = (account: string, body: Record<string, unknown>, at: string, who: { by: string; role: Role } = ops) => {
+    const moved = (before: { stage: string }, after: { stage: string }) => {
+      if (before.stage === after.stage) return;
+      const k = `${before.stage}→${after.stage}`;
+      summary.transitions[k] = (summary.transitions[k] ?? 0) + 1;
+    };
     try {
       const a = engine.submit({ account, source: 'demo', now: at, event: { ...body, at, ...who } as LadderCommandEvent });
-      summary.events++;
-      if (a.before.stage !== a.after.stage) {
-        const k = `${a.before.stage}→${a.after.stage}`;
-        summary.transitions[k] = (summary.transitions[k] ?? 0) + 1;
+      // Timers of the account that fell due since the last sweep fire first, dated when they fell due.
+      for (const t of a.caughtUp) {
+        summary.events++;
+        summary.timersFired++;
+        if (t.timerId.split('.')[2]?.endsWith('_SLA')) summary.slaBreaches++;
+        moved(t.before, t.after);
       }
+      summary.events++;
+      moved(a.before, a.after);
     } catch (err) {
       if (!(err instanceof RefusedError)) throw err;
       summary.refused++;
@@ -88,8 +97,11 @@ export async function runDemo(engine: Engine, opts: DemoOptions): Promise<DemoSu
         send(c.domain, { type: 'DISQUALIFY', reason: r.pick(['acquired', 'opt-out', 'no-ecosystem', 'bankruptcy'] as const) }, at(12));
       }
     }
-    const swept = sweep(engine, { now: at(23) });
+    // The demo lives its own simulated days in its own file: a --now ahead of the real clock is the point.
+    const swept = sweep(engine, { now: at(23), as: ops, source: 'demo', allowFuture: true });
     summary.timersFired += swept.fired;
+    // A timer the machine no longer accepts is closed with a refusal record.
+    summary.refused += swept.skipped;
     summary.slaBreaches += swept.slaBreaches;
     for (const [k, v] of Object.entries(swept.transitions)) summary.transitions[k] = (summary.transitions[k] ?? 0) + v;
     summary.events += swept.fired;

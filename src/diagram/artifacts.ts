@@ -56,13 +56,13 @@ never edit these files by hand. ${graph.states.length} states, ${graph.transitio
 - \`EVENT [guard]\`: the event the machine accepts and, in brackets, the guard it checks (\`[else]\`: the
   fallback when the guards before it fail). Guards are tried in the order listed.
 - **Timers** (\`timer NAME — duration\` in Mermaid; dashed blue arrows in the SVG): the machine's own
-  durable \`after\` transitions, with their durations from configuration (${timers.map((t) => `${t.eventLabel}: ${t.duration}`).join('; ')}).
+  durable \`after\` transitions, with their durations from configuration (${[...new Set(timers.map((t) => `${t.eventLabel}: ${t.duration}`))].join('; ')}).
 - **CRO only** (\`(CRO only)\` in Mermaid; red arrows in the SVG): ${cro.join(', ')}.
 - **Stays** (\`/ stays, records\`; \`↺\` inside a box in the SVG): the event is recorded and the account stays.
   \`/ re-enters\`: the state is re-entered and its no-engagement clock restarts (SQL keeps its sub-state).
 - **\`from …\`** (SVG): one arrow for the same transition declared on each listed state.
-- SQL's sub-states (\`dossier\`, \`review\`, \`confirmed\`) are nested inside SQL; an arrow leaving the SQL box
-  applies to every sub-state.
+- SQL's sub-states (\`dossier\`, \`review\`, \`confirmed\`) are nested inside SQL, and MQL's (\`dossier\`: a new MQL owes
+  its dossier; \`nurture\`) inside MQL; an arrow leaving a box applies to every sub-state inside it.
 
 Durations come from the configuration the generator ran with (\`sqlStaleDays\` ${cfg.timers.sqlStaleDays},
 \`mqlStaleDays\` ${cfg.timers.mqlStaleDays}, \`recycleCooldownDays\` ${cfg.timers.recycleCooldownDays}); the committed files and their

@@ -15,6 +15,13 @@ export type PathStep = { step: number; at: string; event: string; from: string |
 
 const day = (iso: string) => iso.slice(0, 10);
 
+/** Where a transition to `target` lands: a compound state (MQL) is entered at its initial child (MQL.nurture). */
+function landsIn(graph: LadderGraph, target: string): string {
+  let at = target;
+  for (let s = graph.states.find((x) => x.path === at); s?.initial; s = graph.states.find((x) => x.path === at)) at = s.initial;
+  return at;
+}
+
 /** The moves between states, in order: the account's addition, then every event that changed its state. */
 export function pathSteps(graph: LadderGraph, events: PathEvent[]): PathStep[] {
   const steps: PathStep[] = [];
@@ -25,7 +32,7 @@ export function pathSteps(graph: LadderGraph, events: PathEvent[]): PathStep[] {
     }
     if (e.from === e.to) continue;
     const sources = [e.from, ...ancestorsOf(graph, e.from)];
-    const taken = graph.transitions.find((t) => t.event === e.type && t.target === e.to && sources.includes(t.source));
+    const taken = graph.transitions.find((t) => t.event === e.type && landsIn(graph, t.target) === e.to && sources.includes(t.source));
     steps.push({ step: steps.length + 1, at: e.at, event: e.type, from: e.from, to: e.to, transition: taken?.id ?? null });
   }
   return steps;

@@ -1,26 +1,44 @@
-// The one event path (STYLE "One event path"): every command, signal and fired timer goes
-// load → pure transition() → one SQLite transaction (snapshot, event log, history, timers, hooks such as
-// the monday outbox) → effects after commit. A refused event writes at most a refusal record.
-import { and, eq, sql } from 'drizzle-orm';
-import { initialTransition, type AnyMachineSnapshot } from 'xstate';
-import { createStepper } from './step.js';
-import { LadderCommandEvent, type LadderEvent } from '../../machines/events.js';
+// The one door (STYLE "One event path"; issue 11). Every write to the ladder's tables — a command, a signal,
+// a note, an import row, an enrichment, a fired timer, a settings change — goes through this engine, which owns
+// the transaction and the refusal record: load → pure transition() → one SQLite transaction (snapshot, event
+// log, stage history, timers, hooks such as suppression and the monday outbox) → effects after commit.
+// One refusal rule for every path: the refused event's own payload, its source and the reason are recorded,
+// nothing else is written (a timer the machine no longer accepts is also closed, so it is not retried forever).
+import { and, asc, eq, lte, sql } from 'drizzle-orm';
+import type { AnyMachineSnapshot } from 'xstate';
+import { createStepper, initialTransition, type Step } from './step.js';
+import type { LadderEvent } from '../../machines/events.js';
 import { explainRefusal } from '../../machines/explain.js';
-import { MACHINE_VERSION, type LadderMachine, type LadderMachineContext } from '../../machines/ladder.js';
-import { stageOf, type StageAt } from '../../machines/stage.js';
+import { createLadderMachine, MACHINE_VERSION, type LadderMachine, type LadderMachineContext } from '../../machines/ladder.js';
+import { stageLabel, stageOf, type StageAt } from '../../machines/stage.js';
+import { delayOf } from '../../machines/timers.js';
 import type { RulesConfig } from '../../machines/rules/config.js';
-import { IsoDate, type Tier, type AccountFacts } from '../../machines/types.js';
 import type { Db, Store } from '../store/open.js';
-import { accounts, actors, events, refusals, stageHistory, suppressions, timers } from '../store/schema.js';
-import { BadInputError, RefusedError, describeZodIssues } from './errors.js';
+import { accounts, actors, events, refusals, settings as settingsTable, stageHistory, timers } from '../store/schema.js';
+import { DEFAULT_SETTINGS, type Settings } from '../settings/schema.js';
+import { diffSettings, validateSettings, type SettingChange } from '../settings/edit.js';
+import { BadInputError, RefusedError } from './errors.js';
 import { upgradeSnapshot, SNAPSHOT_MIGRATIONS, type SnapshotMigration } from './upgrade.js';
 import { forbidden } from './roles.js';
+import { timerWrites } from './timer-actions.js';
+import { suppressionHook } from './suppression.js';
+import { validateCommandEvent, validateNewAccount, validateNow, validateTimerEvent, type NewAccount } from './validate.js';
 
-export type Source = 'cli' | 'intake' | 'import' | 'timer' | 'demo' | 'api';
+export type Source = 'cli' | 'intake' | 'import' | 'timer' | 'demo' | 'api' | 'bench';
 export const ACCOUNT_ADDED = 'ACCOUNT_ADDED';
+/** An import filled fields the stored account lacked (LQ 6.2 "enrich when richer"): logged, so history shows it. */
+export const ACCOUNT_ENRICHED = 'ACCOUNT_ENRICHED';
+/** Events of the log that are not the machine's: replay passes over them (their effect is on `accounts`). */
+export const LEDGER_ONLY_EVENTS: readonly string[] = [ACCOUNT_ADDED, ACCOUNT_ENRICHED];
+/** A refused settings change is recorded under this type. */
+export const SETTINGS_CHANGED = 'SETTINGS_CHANGED';
+/** Settings v1 (the defaults) is in force from the beginning of time: every event is after it. */
+export const SETTINGS_EPOCH = '1970-01-01T00:00:00.000Z';
 
+export type Actor = { by: string; role: string };
 export type Submission = {
   account: string;
+  /** Any JSON: validated before anything reads it. */
   event: LadderEvent;
   source: Source;
   /** The command's clock (--now): when the engine records it. */
@@ -28,29 +46,33 @@ export type Submission = {
   idempotencyKey?: string;
   /** Optimistic concurrency: refuse if the actor moved since the caller read it. */
   expectedVersion?: number;
-  /** Set by the sweep: the timer row this event fires. */
-  timerRowId?: number;
 };
 
 export type Applied = {
   status: 'applied' | 'duplicate';
   account: string;
   eventId: number;
+  /** The event's number in the account's own history (what `ladder history` shows as #seq). */
+  seq: number;
   before: StageAt;
   after: StageAt;
   version: number;
   armed: { timerId: string; dueAt: string }[];
   cancelled: string[];
+  /** Timers that had fallen due before this event and were fired first, dated when they fell due. */
+  caughtUp: { timerId: string; at: string; before: StageAt; after: StageAt }[];
 };
+export type Refused = { status: 'refused'; account: string | null; type: string; why: string };
 
 export type TransitionInfo = {
   tx: Db; account: string; event: LadderEvent; eventId: number; source: Source; now: string;
-  before: StageAt; after: StageAt; prev: LadderMachineContext | null; next: AnyMachineSnapshot;
+  before: StageAt; after: StageAt; prev: LadderMachineContext | null; next: AnyMachineSnapshot; rules: RulesConfig;
 };
-/** Writes that belong to the transition's transaction (the monday outbox registers one). */
+/** Writes that belong to the transition's transaction (suppression, the monday outbox). */
 export type TransitionHook = (info: TransitionInfo) => void;
 
-export type NewAccount = { domain: string; name: string; hq: string; tier: Tier; icpScore: number; facts?: AccountFacts; extra?: Record<string, unknown> };
+export type AccountMeta = { by: string; role: string; at?: string; now: string; source: Source; idempotencyKey?: string };
+export type TimerRow = typeof timers.$inferSelect;
 
 export const iso = (s: string) => new Date(Date.parse(s)).toISOString();
 const ph = (name: string) => sql.placeholder(name);
@@ -62,219 +84,406 @@ export function persistSnapshot(s: AnyMachineSnapshot): string {
 }
 
 export type EngineOptions = {
-  machine: LadderMachine; rules: RulesConfig; hooks?: TransitionHook[];
+  /** The machine for a set of rules (default: the ladder). Upgrade tests build other versions. */
+  machineFor?: (rules: RulesConfig) => LadderMachine;
+  /** Hooks besides suppression (always on), for a set of settings: openLadder adds the outbox when a board is set. */
+  hooksFor?: (settings: Settings) => TransitionHook[];
   /** The version this machine writes; stored snapshots of older versions are upgraded on load. */
   machineVersion?: number;
   migrations?: ReadonlyMap<number, SnapshotMigration>;
+  /** The real clock (ms), for what must not run ahead of it (the sweep's --now). Never used for event time. */
+  clock?: () => number;
 };
 
-export function createEngine(store: Store, opts: EngineOptions) {
+type Current = { version: number; settings: Settings; machine: LadderMachine; step: Step; hooks: TransitionHook[] };
+
+export function createEngine(store: Store, opts: EngineOptions = {}) {
   const { db, sqlite } = store;
-  const { machine, rules } = opts;
-  const hooks = opts.hooks ?? [];
+  const machineFor = opts.machineFor ?? createLadderMachine;
+  const hooksFor = opts.hooksFor ?? (() => []);
   const machineVersion = opts.machineVersion ?? MACHINE_VERSION;
   const migrations = opts.migrations ?? SNAPSHOT_MIGRATIONS;
-  const step = createStepper(machine);
+  const clock = opts.clock ?? Date.now;
 
   const q = {
-    actor: db.select().from(actors).where(eq(actors.account, sql.placeholder('account'))).prepare(),
-    byKey: db.select({ id: events.id, account: events.account }).from(events).where(eq(events.idempotencyKey, sql.placeholder('key'))).prepare(),
-    suppressed: db.select().from(suppressions).where(and(eq(suppressions.kind, 'contact'), eq(suppressions.value, sql.placeholder('value')))).prepare(),
+    actor: db.select().from(actors).where(eq(actors.account, ph('account'))).prepare(),
+    byKey: db.select({ id: events.id, account: events.account, seq: events.seq }).from(events).where(eq(events.idempotencyKey, ph('key'))).prepare(),
+    lastEvent: db.select({ at: events.at, type: events.type }).from(events).where(and(eq(events.account, ph('account')), eq(events.seq, ph('seq')))).prepare(),
+    suppressed: sqlite.prepare(`select 1 from suppressions where kind = 'contact' and value = ?`),
+    settingsVersion: sqlite.prepare('select max(version) from settings').pluck(),
+    settingsRow: db.select().from(settingsTable).where(eq(settingsTable.version, ph('version'))).prepare(),
+    accountExists: db.select({ d: accounts.domain }).from(accounts).where(eq(accounts.domain, ph('domain'))).prepare(),
+    accountExtra: db.select({ extra: accounts.extra }).from(accounts).where(eq(accounts.domain, ph('domain'))).prepare(),
     // The writes of every transition, prepared once (building SQL per call dominated the profile).
     updateActor: db.update(actors).set({
       snapshot: phv('snapshot'), machineVersion: phv('machineVersion'), stage: phv('stage'), substate: phv('substate'), version: phv('version'), updatedAt: phv('updatedAt'),
     }).where(and(eq(actors.account, ph('account')), eq(actors.version, ph('expected')))).prepare(),
+    bumpActor: db.update(actors).set({ version: phv('version'), updatedAt: phv('updatedAt') })
+      .where(and(eq(actors.account, ph('account')), eq(actors.version, ph('expected')))).prepare(),
     insertActor: db.insert(actors).values({
       account: ph('account'), machineVersion: ph('machineVersion'), snapshot: ph('snapshot'), stage: ph('stage'), substate: ph('substate'), version: ph('version'), updatedAt: ph('updatedAt'),
     }).prepare(),
     insertEvent: db.insert(events).values({
       account: ph('account'), seq: ph('seq'), type: ph('type'), payload: ph('payload'), by: ph('by'), role: ph('role'), source: ph('source'),
-      at: ph('at'), recordedAt: ph('recordedAt'), stageBefore: ph('stageBefore'), stageAfter: ph('stageAfter'), reason: ph('reason'), idempotencyKey: ph('idempotencyKey'),
+      at: ph('at'), recordedAt: ph('recordedAt'), stageBefore: ph('stageBefore'), stageAfter: ph('stageAfter'), reason: ph('reason'),
+      idempotencyKey: ph('idempotencyKey'), settingsVersion: ph('settingsVersion'),
     }).prepare(),
     closeStay: db.update(stageHistory).set({ exitedAt: phv('at'), exitedBy: phv('eventId') })
       .where(and(eq(stageHistory.account, ph('account')), sql`${stageHistory.exitedAt} is null`)).prepare(),
     openStay: db.insert(stageHistory).values({ account: ph('account'), stage: ph('stage'), substate: ph('substate'), enteredAt: ph('at'), enteredBy: ph('eventId') }).prepare(),
     fireTimer: db.update(timers).set({ status: 'fired', closedBy: phv('eventId') }).where(and(eq(timers.id, ph('id')), eq(timers.status, 'pending'))).prepare(),
+    closeRefusedTimer: db.update(timers).set({ status: 'cancelled' }).where(and(eq(timers.id, ph('id')), eq(timers.status, 'pending'))).prepare(),
     cancelTimer: db.update(timers).set({ status: 'cancelled', closedBy: phv('eventId') })
       .where(and(eq(timers.account, ph('account')), eq(timers.timerId, ph('timerId')), eq(timers.status, 'pending'))).prepare(),
     armTimer: db.insert(timers).values({ account: ph('account'), timerId: ph('timerId'), event: ph('event'), dueAt: ph('dueAt'), status: 'pending', armedBy: ph('eventId') }).prepare(),
+    dueForAccount: db.select().from(timers)
+      .where(and(eq(timers.account, ph('account')), eq(timers.status, 'pending'), lte(timers.dueAt, ph('until'))))
+      .orderBy(asc(timers.dueAt), asc(timers.id)).limit(1).prepare(),
     insertAccount: db.insert(accounts).values({
       domain: ph('domain'), name: ph('name'), hq: ph('hq'), tier: ph('tier'), icpScore: ph('icpScore'), extra: ph('extra'), createdAt: ph('createdAt'), createdBy: ph('createdBy'),
     }).prepare(),
+    updateExtra: db.update(accounts).set({ extra: phv('extra') }).where(eq(accounts.domain, ph('domain'))).prepare(),
+    insertRefusal: db.insert(refusals).values({
+      account: ph('account'), type: ph('type'), payload: ph('payload'), by: ph('by'), role: ph('role'), source: ph('source'), at: ph('at'), why: ph('why'),
+    }).prepare(),
   };
 
-  function restore(row: { snapshot: string; machineVersion: number; account: string }): AnyMachineSnapshot {
+  // ---- settings: the rules in force are the newest settings row; a change made by another process is seen
+  // at the next transaction (a long-running server never applies stale rules).
+  let cur: Current | null = null;
+  function load(version: number): Current {
+    const row = q.settingsRow.get({ version });
+    const settings = row ? validateSettings(JSON.parse(row.body), `settings v${version}`) : DEFAULT_SETTINGS;
+    const machine = machineFor(settings.rules);
+    return { version, settings, machine, step: createStepper(machine), hooks: [suppressionHook, ...hooksFor(settings)] };
+  }
+  function current(): Current {
+    const version = (q.settingsVersion.get() as number | null) ?? 1;
+    if (!cur || cur.version !== version) cur = load(version);
+    return cur;
+  }
+  /** Inside a transaction: the settings read when it began (write() refreshes them once per transaction). */
+  const live = (): Current => cur ?? current();
+  /** The settings of an older version (a replay under the rules of its time). */
+  function settingsAt(version: number): { settings: Settings; machine: LadderMachine } {
+    const c = cur && cur.version === version ? cur : load(version);
+    return { settings: c.settings, machine: c.machine };
+  }
+
+  function restore(row: { snapshot: string; machineVersion: number; account: string }, machine = current().machine): AnyMachineSnapshot {
     const stored = upgradeSnapshot(JSON.parse(row.snapshot), row.machineVersion, row.account, machineVersion, migrations);
     return machine.resolveState(stored as Parameters<typeof machine.resolveState>[0]);
   }
 
-  function refuse(account: string | null, event: { type: string }, why: string): never {
-    throw new RefusedError(why, account, event.type);
+  // ---- transactions and the one refusal rule ----
+
+  /** One IMMEDIATE transaction (nested calls become SAVEPOINTs), the settings in force read at its start. */
+  function write<T>(fn: () => T): T {
+    if (sqlite.inTransaction) return sqlite.transaction(fn)();
+    return sqlite.transaction(() => { current(); return fn(); }).immediate();
   }
 
-  function validate(event: LadderEvent): LadderEvent {
-    // Checked before anything reads it: a caller of the API may send any JSON (null, a number as type, a bad date).
-    const type = (event as { type?: unknown } | null)?.type;
-    if (typeof type === 'string' && type.startsWith('xstate.after.')) {
-      if (!IsoDate.safeParse(event.at).success) throw new BadInputError(`at: a timer event is dated at its due time, an ISO 8601 timestamp; got ${JSON.stringify(event.at)}`, 'at');
-      return { ...event, at: iso(event.at) };
-    }
-    const parsed = LadderCommandEvent.safeParse(event);
-    if (!parsed.success) throw new BadInputError(describeZodIssues(parsed.error.issues), String(parsed.error.issues[0]?.path.join('.') ?? ''));
-    const e = { ...parsed.data, at: iso(parsed.data.at) } as LadderEvent;
-    // Every instant the machine compares is stored as UTC ISO (string order = time order).
-    if (e.type === 'SIGNAL') return { ...e, signal: { ...e.signal, at: iso(e.signal.at) } };
-    if (e.type === 'BRIEFING_SCHEDULED' && e.scheduledFor) return { ...e, scheduledFor: iso(e.scheduledFor) };
-    return e;
+  function recordRefusal(r: { account: string | null; type: string; payload: unknown; by?: string; role?: string; source: Source; at: string; why: string }): void {
+    q.insertRefusal.run({
+      account: r.account, type: r.type, payload: JSON.stringify(r.payload), by: r.by || 'unknown', role: r.role || 'unknown', source: r.source, at: r.at, why: r.why,
+    });
   }
 
-  /** Applies one event inside the caller's transaction. Throws RefusedError / BadInputError, writing nothing. */
-  function applyInTx(sub: Submission): Applied {
-    const event = validate(sub.event);
-    if (!IsoDate.safeParse(sub.now).success) throw new BadInputError(`now: the command's clock must be an ISO 8601 timestamp; got ${JSON.stringify(sub.now)}`, 'now');
-    const now = iso(sub.now);
-    if (event.type.startsWith('xstate.after.') && sub.timerRowId === undefined) {
-      throw new BadInputError('type: timer events are fired by the sweep from a stored timer, never sent directly', 'type');
+  /**
+   * Runs `op` in a SAVEPOINT of the current transaction. Refused: its writes are undone, the refusal is recorded
+   * (the refused event's own payload, source and reason) and `onRefused` may close what must not be retried.
+   */
+  function attempt<T>(op: () => T, refusal: () => { account: string | null; type: string; payload: unknown; by?: string; role?: string; source: Source; at: string }, onRefused?: () => void): T | Refused {
+    try {
+      return sqlite.transaction(op)();
+    } catch (err) {
+      if (!(err instanceof RefusedError)) throw err;
+      const r = refusal();
+      recordRefusal({ ...r, why: err.message });
+      onRefused?.();
+      return { status: 'refused', account: r.account, type: r.type, why: err.message };
     }
-    const denied = forbidden(event.type, event.role);
-    if (denied && !(event.type.startsWith('CRO_') && event.role !== 'cro')) refuse(sub.account, event, `cannot ${event.type} ${sub.account}: ${denied}`);
-    // A fired timer is guarded by its row (pending → fired in this transaction), not by a key lookup.
-    if (sub.idempotencyKey && sub.timerRowId === undefined) {
-      const seen = q.byKey.get({ key: sub.idempotencyKey });
-      if (seen) {
-        const row = q.actor.get({ account: seen.account })!;
-        const s = stageOf(JSON.parse(row.snapshot).value);
-        return { status: 'duplicate', account: seen.account, eventId: seen.id, before: s, after: s, version: row.version, armed: [], cancelled: [] };
-      }
+  }
+
+  /** A standalone operation: its own transaction; a refusal is committed as a record and rethrown. */
+  function standalone<T>(fn: () => T | Refused): T {
+    const out = write(fn);
+    if (out && typeof out === 'object' && (out as Refused).status === 'refused') {
+      const r = out as Refused;
+      throw new RefusedError(r.why, r.account, r.type);
     }
-    const row = q.actor.get({ account: sub.account });
-    if (!row) {
-      throw new BadInputError(`account: no account ${sub.account} on the ladder; add it first (ladder account add ${sub.account} --name … --hq … --tier … --icp …)`, 'account');
+    return out as T;
+  }
+
+  function refuse(account: string | null, type: string, why: string): never {
+    throw new RefusedError(why, account, type);
+  }
+
+  // ---- the event path ----
+
+  function stageLabelOf(s: StageAt) { return s.substate ? `${s.stage}.${s.substate}` : s.stage; }
+
+  function writeEvent(account: string, seq: number, event: { type: string; at: string; by: string; role: string; [k: string]: unknown }, source: Source, now: string,
+    before: StageAt | null, after: StageAt, reason: string | null, idempotencyKey: string | null, settingsVersion: number): number {
+    return Number(q.insertEvent.run({
+      account, seq, type: event.type, payload: JSON.stringify(event), by: event.by, role: event.role, source, at: event.at, recordedAt: now,
+      stageBefore: before ? stageLabelOf(before) : null, stageAfter: stageLabelOf(after), reason, idempotencyKey, settingsVersion,
+    }).lastInsertRowid);
+  }
+
+  /**
+   * Applies one validated event to its account inside the current transaction. Throws RefusedError or
+   * BadInputError; the caller's savepoint undoes anything written before the throw.
+   */
+  function applyEvent(account: string, event: LadderEvent, meta: { source: Source; now: string; idempotencyKey?: string; expectedVersion?: number; timer?: TimerRow; caughtUp?: Applied['caughtUp'] }): Applied {
+    const { machine, step, hooks, settings, version: settingsVersion } = live();
+    const isTimer = meta.timer !== undefined;
+    const caughtUp = meta.caughtUp ?? [];
+    const row = q.actor.get({ account });
+    if (!row) throw new BadInputError(`account: no account ${account} on the ladder; add it first (ladder account add ${account} --name … --hq … --tier … --icp …)`, 'account');
+    if (meta.expectedVersion !== undefined && meta.expectedVersion !== row.version) {
+      const moved = caughtUp.length ? ` (${caughtUp.map((t) => `a timer fell due at ${t.at}`).join(', ')})` : ' (someone acted first)';
+      refuse(account, event.type, `stale version for ${account}: expected ${meta.expectedVersion}, it is at ${row.version}${moved}; read it again and retry`);
     }
-    if (sub.expectedVersion !== undefined && sub.expectedVersion !== row.version) {
-      refuse(sub.account, event, `stale version for ${sub.account}: expected ${sub.expectedVersion}, it is at ${row.version} (someone acted first); read it again and retry`);
+    const last = q.lastEvent.get({ account, seq: row.version });
+    if (last && event.at < last.at) {
+      if (isTimer) event = { ...event, at: last.at }; // a legacy timer left overdue behind a later event: fire it now, never lose it
+      else refuse(account, event.type, `${account}: this ${event.type} is dated ${event.at}, before the account's latest event (#${row.version} ${last.type} at ${last.at}); `
+        + `events are recorded in time order, so history cannot be rewritten (use a --now at or after ${last.at})`);
     }
-    if (event.type === 'SIGNAL' && q.suppressed.get({ value: event.signal.contact })) {
-      refuse(sub.account, event, `signal for ${sub.account} ignored: contact ${event.signal.contact} is on the suppression list; signals are logged, never acted on (HO 3.5, 5.6).`);
+    if (event.type === 'SIGNAL' && q.suppressed.get(event.signal.contact)) {
+      refuse(account, event.type, `signal for ${account} ignored: contact ${event.signal.contact} is on the suppression list; signals are logged, never acted on (HO 3.5, 5.6).`);
     }
-    const snapshot = restore(row);
+    const snapshot = restore(row, machine);
     const prev = snapshot.context as LadderMachineContext;
-    if (!snapshot.can(event)) refuse(sub.account, event, explainRefusal(machine, snapshot, event, rules));
+    if (!snapshot.can(event)) refuse(account, event.type, explainRefusal(machine, snapshot, event, settings.rules));
     const [next, actions] = step(snapshot, event);
     const before = stageOf(snapshot.value);
     const after = stageOf(next.value);
     const version = row.version + 1;
 
     const updated = q.updateActor.run({
-      snapshot: persistSnapshot(next), machineVersion, stage: after.stage, substate: after.substate, version, updatedAt: now, account: sub.account, expected: row.version,
+      snapshot: persistSnapshot(next), machineVersion, stage: after.stage, substate: after.substate, version, updatedAt: meta.now, account, expected: row.version,
     });
-    if (updated.changes !== 1) refuse(sub.account, event, `stale version for ${sub.account}: it moved while this event was applied; retry`);
-
-    const eventId = Number(q.insertEvent.run({
-      account: sub.account, seq: version, type: event.type, payload: JSON.stringify(event), by: event.by, role: event.role,
-      source: sub.source, at: event.at, recordedAt: now, stageBefore: stageLabelOf(before), stageAfter: stageLabelOf(after),
-      reason: reasonOf(event), idempotencyKey: sub.idempotencyKey ?? null,
-    }).lastInsertRowid);
+    if (updated.changes !== 1) refuse(account, event.type, `stale version for ${account}: it moved while this event was applied; retry`);
+    const eventId = writeEvent(account, version, event, meta.source, meta.now, before, after, reasonOf(event), meta.idempotencyKey ?? null, settingsVersion);
 
     if (before.stage !== after.stage || before.substate !== after.substate) {
-      q.closeStay.run({ at: event.at, eventId, account: sub.account });
-      q.openStay.run({ account: sub.account, stage: after.stage, substate: after.substate, at: event.at, eventId });
+      q.closeStay.run({ at: event.at, eventId, account });
+      q.openStay.run({ account, stage: after.stage, substate: after.substate, at: event.at, eventId });
     }
-
-    if (sub.timerRowId !== undefined) {
-      const fired = q.fireTimer.run({ eventId, id: sub.timerRowId });
-      if (fired.changes !== 1) refuse(sub.account, event, `timer ${sub.timerRowId} is no longer pending (fired or cancelled already)`);
+    if (meta.timer && q.fireTimer.run({ eventId, id: meta.timer.id }).changes !== 1) {
+      refuse(account, event.type, `timer ${meta.timer.id} is no longer pending (fired or cancelled already)`);
     }
-    const firedTimerId = sub.timerRowId !== undefined ? event.type : null;
     const armed: Applied['armed'] = [];
     const cancelled: string[] = [];
-    for (const action of actions as { type: string; params?: unknown }[]) {
-      const params = (action as { params?: Record<string, unknown> }).params ?? {};
-      if (action.type === 'xstate.cancel') {
-        const timerId = String(params.sendId);
-        if (timerId === firedTimerId) continue; // the timer that fires this event: already closed above
-        const r = q.cancelTimer.run({ eventId, account: sub.account, timerId });
-        if (r.changes) cancelled.push(timerId);
-      } else if (action.type === 'xstate.raise' && typeof params.delay === 'number') {
-        const timerId = String(params.id);
-        const dueAt = new Date(Date.parse(event.at) + params.delay).toISOString();
-        q.armTimer.run({ account: sub.account, timerId, event: JSON.stringify(params.event), dueAt, eventId });
-        armed.push({ timerId, dueAt });
+    for (const w of timerWrites(actions as { type: string; params?: unknown }[], event.at, meta.timer ? event.type : null)) {
+      if (w.op === 'cancel') {
+        if (q.cancelTimer.run({ eventId, account, timerId: w.timerId }).changes) cancelled.push(w.timerId);
+      } else {
+        q.armTimer.run({ account, timerId: w.timerId, event: JSON.stringify(w.event), dueAt: w.dueAt, eventId });
+        armed.push({ timerId: w.timerId, dueAt: w.dueAt });
       }
     }
+    for (const hook of hooks) hook({ tx: db, account, event, eventId, source: meta.source, now: meta.now, before, after, prev, next, rules: settings.rules });
+    return { status: 'applied', account, eventId, seq: version, before, after, version, armed, cancelled, caughtUp };
+  }
 
-    const nextCtx = next.context as LadderMachineContext;
-    if (nextCtx.suppressed && !prev.suppressed) {
-      const reason = nextCtx.disqualification?.reason ?? 'suppressed';
-      const contacts = [...new Set(nextCtx.signals.map((s) => s.contact))];
-      for (const [kind, value] of [['account', sub.account] as const, ...contacts.map((c) => ['contact', c] as const)]) {
-        db.insert(suppressions).values({ kind, value, reason, at: event.at, by: event.by, eventId }).onConflictDoNothing().run();
+  /** A stored timer row fired through the machine (each in its own savepoint); refused: closed and recorded. */
+  function fireTimerRow(row: TimerRow, now: string): Applied | Refused {
+    const event = { ...JSON.parse(row.event), at: row.dueAt, by: 'system', role: 'system' } as LadderEvent;
+    return attempt(
+      () => applyEvent(row.account, validateTimerEvent(event), { source: 'timer', now, timer: row, idempotencyKey: `timer:${row.id}` }),
+      () => ({ account: row.account, type: event.type, payload: { ...event, timer: row.id }, by: 'system', role: 'system', source: 'timer', at: row.dueAt }),
+      // A timer the machine no longer accepts (an SLA already flagged in this stay, or one left behind by an
+      // upgrade) is closed without effect, never retried forever.
+      () => { q.closeRefusedTimer.run({ id: row.id }); },
+    );
+  }
+
+  function catchUp(account: string, until: string, now: string): Applied['caughtUp'] {
+    const out: Applied['caughtUp'] = [];
+    for (let i = 0; i < 1000; i++) {
+      const row = q.dueForAccount.get({ account, until });
+      if (!row) break;
+      const r = fireTimerRow(row, now);
+      if (r.status === 'applied') out.push({ timerId: row.timerId, at: row.dueAt, before: r.before, after: r.after });
+    }
+    return out;
+  }
+
+  function eventOf(sub: Submission): LadderEvent {
+    return validateCommandEvent(sub.event, validateNow(sub.now), live().settings.clock.futureToleranceMinutes);
+  }
+
+  /**
+   * One event inside the current transaction: refused → recorded, returned as Refused. Timers of the account
+   * that fell due at or before the event are fired first, dated when they fell due: the event meets the account
+   * where the rules had put it (DOMAIN "Timers") and history stays in time order. A refused event undoes them
+   * too (a refused command changes nothing but its refusal record); its explanation names them, and the next
+   * sweep fires them.
+   */
+  function submitInTx(sub: Submission): Applied | Refused {
+    const now = validateNow(sub.now);
+    const event = eventOf(sub);
+    const refusal = () => ({ account: sub.account, type: event.type, payload: event, by: event.by, role: event.role, source: sub.source, at: event.at });
+    const denied = forbidden(event.type, event.role);
+    // CRO commands by others are refused by the machine's own guard, with its explanation (HO 3.6, 4.3).
+    if (denied && !(event.type.startsWith('CRO_') && event.role !== 'cro')) return attempt(() => refuse(sub.account, event.type, `cannot ${event.type} ${sub.account}: ${denied}`), refusal);
+    if (sub.idempotencyKey) {
+      const seen = q.byKey.get({ key: sub.idempotencyKey });
+      if (seen) {
+        const row = q.actor.get({ account: seen.account })!;
+        const s = stageOf(JSON.parse(row.snapshot).value);
+        return { status: 'duplicate', account: seen.account, eventId: seen.id, seq: seen.seq, before: s, after: s, version: row.version, armed: [], cancelled: [], caughtUp: [] };
       }
     }
-    for (const hook of hooks) hook({ tx: db, account: sub.account, event, eventId, source: sub.source, now, before, after, prev, next });
-    return { status: 'applied', account: sub.account, eventId, before, after, version, armed, cancelled };
+    // A CRO decision by anyone else is refused whatever the account's state: no timer needs to fire first.
+    const refusedByRole = event.type.startsWith('CRO_') && event.role !== 'cro';
+    return attempt(() => {
+      const caughtUp = refusedByRole ? [] : catchUp(sub.account, event.at, now);
+      try {
+        return applyEvent(sub.account, event, { source: sub.source, now, idempotencyKey: sub.idempotencyKey, expectedVersion: sub.expectedVersion, caughtUp });
+      } catch (err) {
+        if (!(err instanceof RefusedError) || caughtUp.length === 0) throw err;
+        const fell = caughtUp.map((t) => `${delayOf(t.timerId) ?? t.timerId} at ${t.at}: ${stageLabel(t.before)} → ${stageLabel(t.after)}`).join('; ');
+        throw new RefusedError(`${err.message} (before this event, timers of ${sub.account} had fallen due: ${fell}; the next sweep records them)`, sub.account, event.type);
+      }
+    }, refusal);
   }
 
-  /** One event, one IMMEDIATE transaction; a refusal is recorded (and nothing else) and rethrown. */
-  function submit(sub: Submission): Applied {
-    try {
-      return sqlite.transaction(() => applyInTx(sub)).immediate();
-    } catch (err) {
-      if (err instanceof RefusedError) recordRefusal(sub, err.message);
-      throw err;
-    }
+  // ---- accounts ----
+
+  function accountPayload(acct: NewAccount, at: string, meta: AccountMeta) {
+    return { type: ACCOUNT_ADDED, at, by: meta.by, role: meta.role, input: { account: acct.domain, tier: acct.tier, facts: acct.facts ?? {}, at }, name: acct.name, hq: acct.hq, icpScore: acct.icpScore };
   }
 
-  function recordRefusal(sub: Submission, why: string) {
-    const e = sub.event as { type: string; by?: string; role?: string; at?: string };
-    db.insert(refusals).values({
-      account: sub.account, type: e.type, payload: JSON.stringify(sub.event), by: e.by ?? 'unknown', role: e.role ?? 'unknown',
-      source: sub.source, at: e.at && !Number.isNaN(Date.parse(e.at)) ? iso(e.at) : iso(sub.now), why,
-    }).run();
+  function addAccountInTx(input: NewAccount, meta: AccountMeta): Applied | Refused {
+    const acct = validateNewAccount(input);
+    const now = validateNow(meta.now);
+    const at = meta.at ? validateNow(meta.at) : now;
+    const payload = accountPayload(acct, at, meta);
+    return attempt(() => {
+      const denied = forbidden(ACCOUNT_ADDED, meta.role);
+      if (denied) refuse(acct.domain, ACCOUNT_ADDED, `cannot add ${acct.domain}: ${denied}`);
+      if (meta.idempotencyKey) {
+        const seen = q.byKey.get({ key: meta.idempotencyKey });
+        if (seen) {
+          const s = stageOf(JSON.parse(q.actor.get({ account: seen.account })!.snapshot).value);
+          return { status: 'duplicate', account: seen.account, eventId: seen.id, seq: seen.seq, before: s, after: s, version: 1, armed: [], cancelled: [], caughtUp: [] } satisfies Applied;
+        }
+      }
+      if (q.accountExists.get({ domain: acct.domain })) refuse(acct.domain, ACCOUNT_ADDED, `${acct.domain} is already on the ladder (ladder status ${acct.domain})`);
+      const { machine, hooks, settings, version: settingsVersion } = live();
+      const [snap] = initialTransition(machine, { account: acct.domain, tier: acct.tier, facts: acct.facts ?? {}, at });
+      const after = stageOf(snap.value);
+      q.insertAccount.run({ domain: acct.domain, name: acct.name, hq: acct.hq, tier: acct.tier, icpScore: acct.icpScore, extra: JSON.stringify(acct.extra ?? {}), createdAt: at, createdBy: meta.by });
+      q.insertActor.run({ account: acct.domain, machineVersion, snapshot: persistSnapshot(snap), stage: after.stage, substate: after.substate, version: 1, updatedAt: now });
+      const eventId = writeEvent(acct.domain, 1, payload, meta.source, now, null, after, null, meta.idempotencyKey ?? null, settingsVersion);
+      q.openStay.run({ account: acct.domain, stage: after.stage, substate: after.substate, at, eventId });
+      for (const hook of hooks) {
+        hook({ tx: db, account: acct.domain, event: payload as unknown as LadderEvent, eventId, source: meta.source, now, before: after, after, prev: null, next: snap, rules: settings.rules });
+      }
+      return { status: 'applied', account: acct.domain, eventId, seq: 1, before: after, after, version: 1, armed: [], cancelled: [], caughtUp: [] } satisfies Applied;
+    }, () => ({ account: acct.domain, type: ACCOUNT_ADDED, payload, by: meta.by, role: meta.role, source: meta.source, at }));
   }
 
-  /** Creates an account at PROSPECT through the machine's initial transition, logged as event seq 1. */
-  function addAccountInTx(acct: NewAccount, meta: { by: string; role: string; at: string; source: Source; now: string; idempotencyKey?: string }): Applied {
-    const at = iso(meta.at);
-    const [snap] = initialTransition(machine, { account: acct.domain, tier: acct.tier, facts: acct.facts ?? {}, at });
-    const after = stageOf(snap.value);
-    q.insertAccount.run({
-      domain: acct.domain, name: acct.name, hq: acct.hq, tier: acct.tier, icpScore: acct.icpScore,
-      extra: JSON.stringify(acct.extra ?? {}), createdAt: at, createdBy: meta.by,
+  /**
+   * LQ 6.2 "enrich when richer": fields the stored account lacks are filled, never overwritten, and the change
+   * is an ACCOUNT_ENRICHED event in the account's history (its stage is unchanged; replay passes over it).
+   */
+  function enrichInTx(account: string, fields: Record<string, string>, meta: AccountMeta): Applied | Refused {
+    const now = validateNow(meta.now);
+    const at = meta.at ? validateNow(meta.at) : now;
+    const payload = { type: ACCOUNT_ENRICHED, at, by: meta.by, role: meta.role, fields };
+    return attempt(() => {
+      const denied = forbidden(ACCOUNT_ENRICHED, meta.role);
+      if (denied) refuse(account, ACCOUNT_ENRICHED, `cannot enrich ${account}: ${denied}`);
+      const row = q.actor.get({ account });
+      const stored = q.accountExtra.get({ domain: account });
+      if (!row || !stored) throw new BadInputError(`account: no account ${account} on the ladder`, 'account');
+      const extra = JSON.parse(stored.extra) as Record<string, unknown>;
+      const added = Object.fromEntries(Object.entries(fields).filter(([k]) => !Object.hasOwn(extra, k)));
+      const s = stageOf(JSON.parse(row.snapshot).value);
+      if (Object.keys(added).length === 0) return { status: 'duplicate', account, eventId: 0, seq: row.version, before: s, after: s, version: row.version, armed: [], cancelled: [], caughtUp: [] } satisfies Applied;
+      const last = q.lastEvent.get({ account, seq: row.version });
+      if (last && at < last.at) refuse(account, ACCOUNT_ENRICHED, `${account}: an enrichment dated ${at} is before the account's latest event (#${row.version} ${last.type} at ${last.at}); events are recorded in time order`);
+      const version = row.version + 1;
+      if (q.bumpActor.run({ version, updatedAt: now, account, expected: row.version }).changes !== 1) refuse(account, ACCOUNT_ENRICHED, `stale version for ${account}; retry`);
+      q.updateExtra.run({ extra: JSON.stringify({ ...extra, ...added }), domain: account });
+      const eventId = writeEvent(account, version, { ...payload, fields: added }, meta.source, now, s, s, null, meta.idempotencyKey ?? null, live().version);
+      return { status: 'applied', account, eventId, seq: version, before: s, after: s, version, armed: [], cancelled: [], caughtUp: [] } satisfies Applied;
+    }, () => ({ account, type: ACCOUNT_ENRICHED, payload, by: meta.by, role: meta.role, source: meta.source, at }));
+  }
+
+  // ---- settings ----
+
+  /** The SOP defaults as settings v1, written once on a database that has none: every event names its version. */
+  function ensureSettings(): void {
+    if (q.settingsVersion.get() !== null) return;
+    write(() => {
+      db.insert(settingsTable).values({ version: 1, body: JSON.stringify(DEFAULT_SETTINGS), at: SETTINGS_EPOCH, by: 'ladder', role: 'system', change: 'the defaults (SOP values)' })
+        .onConflictDoNothing().run();
     });
-    q.insertActor.run({ account: acct.domain, machineVersion, snapshot: persistSnapshot(snap), stage: after.stage, substate: after.substate, version: 1, updatedAt: iso(meta.now) });
-    const payload = { type: ACCOUNT_ADDED, at, by: meta.by, role: meta.role, input: { account: acct.domain, tier: acct.tier, facts: acct.facts ?? {}, at }, name: acct.name, hq: acct.hq, icpScore: acct.icpScore };
-    const eventId = Number(q.insertEvent.run({
-      account: acct.domain, seq: 1, type: ACCOUNT_ADDED, payload: JSON.stringify(payload), by: meta.by, role: meta.role, source: meta.source,
-      at, recordedAt: iso(meta.now), stageBefore: null, stageAfter: after.stage, reason: null, idempotencyKey: meta.idempotencyKey ?? null,
-    }).lastInsertRowid);
-    q.openStay.run({ account: acct.domain, stage: after.stage, substate: null, at, eventId });
-    for (const hook of hooks) {
-      hook({ tx: db, account: acct.domain, event: payload as unknown as LadderEvent, eventId, source: meta.source, now: iso(meta.now), before: after, after, prev: null, next: snap });
-    }
-    return { status: 'applied', account: acct.domain, eventId, before: after, after, version: 1, armed: [], cancelled: [] };
+    cur = null;
   }
 
-  function addAccount(acct: NewAccount, meta: Parameters<typeof addAccountInTx>[1]): Applied {
-    const denied = forbidden(ACCOUNT_ADDED, meta.role);
-    if (denied) throw new RefusedError(`cannot add ${acct.domain}: ${denied}`, acct.domain, ACCOUNT_ADDED);
-    return sqlite.transaction(() => {
-      const exists = db.select({ d: accounts.domain }).from(accounts).where(eq(accounts.domain, acct.domain)).get();
-      if (exists) throw new RefusedError(`${acct.domain} is already on the ladder (ladder status ${acct.domain})`, acct.domain, ACCOUNT_ADDED);
-      return addAccountInTx(acct, meta);
-    }).immediate();
+  /** A new settings version (validated whole), in force from `now`; refused: recorded, nothing changed. */
+  function changeSettings(next: Settings, meta: { by: string; role: string; now: string; change: string; source: Source }): { version: number; changes: SettingChange[] } {
+    const now = validateNow(meta.now);
+    const doc = validateSettings(next);
+    const payload = { type: SETTINGS_CHANGED, at: now, by: meta.by, role: meta.role, change: meta.change, settings: doc };
+    const out = standalone(() => attempt(() => {
+      const denied = forbidden('SETTINGS', meta.role);
+      if (denied) refuse(null, SETTINGS_CHANGED, `cannot change the settings: ${denied}`);
+      const { version, settings } = live();
+      const latest = q.settingsRow.get({ version });
+      if (latest && now < latest.at) refuse(null, SETTINGS_CHANGED, `settings changes are recorded in time order: v${version} took effect at ${latest.at}, after ${now} (use a --now at or after it)`);
+      const changes = diffSettings(settings, doc);
+      if (changes.length === 0) return { version, changes };
+      db.insert(settingsTable).values({ version: version + 1, body: JSON.stringify(doc), at: now, by: meta.by, role: meta.role, change: meta.change }).run();
+      return { version: version + 1, changes };
+    }, () => ({ account: null, type: SETTINGS_CHANGED, payload, by: meta.by, role: meta.role, source: meta.source, at: now })));
+    cur = null;
+    return out;
   }
 
-  function load(account: string): { snapshot: AnyMachineSnapshot; version: number } | null {
-    const row = q.actor.get({ account });
-    return row ? { snapshot: restore(row), version: row.version } : null;
-  }
+  // ---- the public, intent-level operations ----
 
-  return { submit, applyInTx, addAccount, addAccountInTx, load, restore, recordRefusal, machine, rules, store, machineVersion };
+  /** Operations inside one batch transaction (an import chunk): each in its own savepoint, refusals recorded. */
+  const inBatch = {
+    submit: submitInTx,
+    addAccount: addAccountInTx,
+    enrich: enrichInTx,
+    db,
+  };
+  type BatchOps = typeof inBatch;
+
+  return {
+    /** One event, one IMMEDIATE transaction; refused: the refusal is recorded (and nothing else) and thrown. */
+    submit: (sub: Submission): Applied => standalone(() => submitInTx(sub)),
+    /** Creates an account at PROSPECT through the machine's initial transition, logged as event seq 1. */
+    addAccount: (acct: NewAccount, meta: AccountMeta): Applied => standalone(() => addAccountInTx(acct, meta)),
+    enrich: (account: string, fields: Record<string, string>, meta: AccountMeta): Applied => standalone(() => enrichInTx(account, fields, meta)),
+    /** Many operations, one transaction: an import chunk. A refused operation is recorded and undone alone. */
+    batch: <T>(fn: (ops: BatchOps) => T): T => write(() => fn(inBatch)),
+    /** Fires due timers of one account inside the current transaction (the sweep, which owns the batching). */
+    fireTimerRow: (row: TimerRow, now: string) => fireTimerRow(row, now),
+    ensureSettings, changeSettings,
+    write, attempt, refuse, recordRefusal, current,
+    load(account: string): { snapshot: AnyMachineSnapshot; version: number } | null {
+      const row = q.actor.get({ account });
+      return row ? { snapshot: restore(row), version: row.version } : null;
+    },
+    restore, settingsAt,
+    get rules(): RulesConfig { return current().settings.rules; },
+    get settings(): Settings { return current().settings; },
+    get settingsVersion(): number { return current().version; },
+    get machine(): LadderMachine { return current().machine; },
+    clock, store, machineVersion,
+  };
 }
 export type Engine = ReturnType<typeof createEngine>;
-
-function stageLabelOf(s: StageAt) { return s.substate ? `${s.stage}.${s.substate}` : s.stage; }
 
 function reasonOf(event: LadderEvent): string | null {
   const e = event as { reason?: string; justification?: string; note?: string };

@@ -5,6 +5,11 @@ import type { Role } from '../../machines/events.js';
 const OPS: Role[] = ['sales.ops', 'cro'];
 export const PERMISSIONS: Record<string, readonly Role[]> = {
   ACCOUNT_ADDED: OPS,
+  ACCOUNT_ENRICHED: OPS,
+  /** The daily routine: sales.ops runs it, or the server's own routine (system). Its timers fire as system. */
+  SWEEP: ['sales.ops', 'system'],
+  /** Rules, the board, users: changed by sales.ops or the CRO, each change recorded with who and when. */
+  SETTINGS: OPS,
   SIGNAL: ['sales.ops', 'cro', 'cmo'],
   FACTS: OPS,
   DOSSIER: OPS,
@@ -17,7 +22,7 @@ export const PERMISSIONS: Record<string, readonly Role[]> = {
 /** null when allowed, else why not. Timer events belong to the system alone. */
 export function forbidden(eventType: string, role: string): string | null {
   if (eventType.startsWith('xstate.after.')) return role === 'system' ? null : 'timers fire only from the sweep';
-  const allowed = PERMISSIONS[eventType];
+  const allowed = Object.hasOwn(PERMISSIONS, eventType) ? PERMISSIONS[eventType] : undefined;
   if (!allowed) return `unknown event ${eventType}`;
   return allowed.includes(role as Role) ? null : `${eventType} is for ${allowed.join(' / ')}; this user acts as ${role}`;
 }

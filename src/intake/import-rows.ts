@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { TIERS, type Tier } from '../../machines/types.js';
 import { normalizeDomain } from '../../machines/rules/domain.js';
+import { TEXT_MAX } from '../engine/validate.js';
 
 export type RawRow = { rowNumber: number; raw: Record<string, string> };
 
@@ -82,7 +83,7 @@ export const ImportRowSchema = z
       return out;
     },
     z.object({
-      name: present('name', 'Name'),
+      name: present('name', 'Name').max(TEXT_MAX, { error: `at most ${TEXT_MAX} characters (the account's name)` }),
       domain: present('domain', 'Domain').transform((raw, ctx) => {
         const r = normalizeDomain(raw);
         if (!r.ok) {
@@ -91,7 +92,7 @@ export const ImportRowSchema = z
         }
         return { domain: r.domain, raw };
       }),
-      hq: present('hq', 'HQ Location'),
+      hq: present('hq', 'HQ Location').max(TEXT_MAX, { error: `at most ${TEXT_MAX} characters (the HQ location)` }),
       tier: present('tier', 'Tier').transform((raw, ctx) => {
         const tier = parseTier(raw);
         if (tier === undefined) {

@@ -6,11 +6,12 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeSync, op
 import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { and, eq, gte, lt, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Engine } from '../engine/engine.js';
 import { RefusedError } from '../engine/errors.js';
 import { forbidden } from '../engine/roles.js';
-import { accounts, escalations, events, importBatches } from '../store/schema.js';
+import { recordImportBatch, type ImportEscalation } from '../engine/intake.js';
+import { accounts, events } from '../store/schema.js';
 import type { Role } from '../../machines/events.js';
 import { readImportFile } from './import-file.js';
 import { ImportFileError } from './errors.js';
@@ -21,20 +22,27 @@ import {
 
 export type ImportReport = {
   file: string; contentHash: string; dryRun: boolean; at: string;
-  counts: { total: number; unique: number; duplicates: number; rejected: number; archived: number; alreadyImported: number };
+  /**
+   * `unique` is the bucket safe to push (LQ 6.2): new accounts that go on the board. `tierReject` rows (LQ 4
+   * "Do not add to board. Archive the intake record.") are archived with their intake record and never pushed.
+   */
+  counts: { total: number; unique: number; tierReject: number; duplicates: number; rejected: number; alreadyImported: number; refused: number };
   duplicateRate: number; weekRejectedRate: number | null;
-  unique: { row: number; domain: string; archived: boolean }[];
+  unique: { row: number; domain: string }[];
+  tierReject: { row: number; domain: string }[];
+  /** Rows the engine refused (e.g. an enrichment dated before the account's latest event), with why. */
+  refused: { row: number; domain: string; why: string }[];
   duplicates: { row: number; domain: string; of: DuplicateRow['of']; enriched: DuplicateRow['enrich']; conflicts: DuplicateRow['conflicts'] }[];
   rejected: { row: number; problems: RejectedRow['problems']; raw: Record<string, string> }[];
   alreadyImported: { row: number; domain: string }[];
-  escalations: { kind: string; severity: string; detail: string }[];
+  escalations: ImportEscalation[];
   /** The bucket lists above keep the first KEEP_IN_MEMORY rows each; the report file has them all. */
   truncated: boolean;
 };
 
 export const KEEP_IN_MEMORY = 1000;
-type Bucket = 'unique' | 'duplicates' | 'rejected' | 'alreadyImported';
-const BUCKETS: Bucket[] = ['unique', 'duplicates', 'rejected', 'alreadyImported'];
+type Bucket = 'unique' | 'tierReject' | 'duplicates' | 'rejected' | 'alreadyImported' | 'refused';
+const BUCKETS: Bucket[] = ['unique', 'tierReject', 'duplicates', 'rejected', 'alreadyImported', 'refused'];
 
 /** Bucket rows go to JSONL spill files, so memory stays bounded however long the file is. */
 class Spill {
@@ -70,13 +78,7 @@ export async function fileHash(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Monday 00:00Z of the ISO week containing `iso`, and the next Monday. */
-export function isoWeekBounds(iso: string): [string, string] {
-  const d = new Date(Date.parse(iso));
-  const day = (d.getUTCDay() + 6) % 7;
-  const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - day);
-  return [new Date(start).toISOString(), new Date(start + 7 * 86_400_000).toISOString()];
-}
+export { isoWeekBounds } from '../engine/intake.js';
 
 export async function importFile(engine: Engine, opts: {
   path: string; now: string; actor: { by: string; role: Role }; dryRun?: boolean; chunkSize?: number; reportPath?: string;
@@ -84,7 +86,7 @@ export async function importFile(engine: Engine, opts: {
 }): Promise<ImportReport> {
   const denied = forbidden('ACCOUNT_ADDED', opts.actor.role);
   if (denied) throw new RefusedError(`cannot import ${opts.path}: ${denied}`, null, 'ACCOUNT_ADDED');
-  const { db, sqlite } = engine.store;
+  const { db } = engine.store;
   // A missing file or a directory is bad input naming the file, not an unexpected error.
   const hash = await fileHash(opts.path).catch((err: NodeJS.ErrnoException) => {
     throw new ImportFileError('unreadable', opts.path, `cannot read it (${err.code ?? err.message})`, undefined, { cause: err });
@@ -92,8 +94,8 @@ export async function importFile(engine: Engine, opts: {
   const chunkSize = opts.chunkSize ?? 1000;
   const report: ImportReport = {
     file: opts.path, contentHash: hash, dryRun: Boolean(opts.dryRun), at: opts.now,
-    counts: { total: 0, unique: 0, duplicates: 0, rejected: 0, archived: 0, alreadyImported: 0 },
-    duplicateRate: 0, weekRejectedRate: null, unique: [], duplicates: [], rejected: [], alreadyImported: [], escalations: [], truncated: false,
+    counts: { total: 0, unique: 0, tierReject: 0, duplicates: 0, rejected: 0, alreadyImported: 0, refused: 0 },
+    duplicateRate: 0, weekRejectedRate: null, unique: [], tierReject: [], duplicates: [], rejected: [], alreadyImported: [], refused: [], escalations: [], truncated: false,
   };
   const spill = opts.reportPath ? new Spill() : null;
   const keep = <T>(bucket: Bucket, list: T[], row: T) => {
@@ -114,12 +116,16 @@ export async function importFile(engine: Engine, opts: {
     return seenInDryRun.get(domain);
   };
 
+  type Ops = Parameters<Parameters<Engine['batch']>[0]>[0];
+  const meta = { ...opts.actor, now: opts.now, source: 'import' as const };
+  const refused = (row: number, domain: string, why: string) => { keep('refused', report.refused, { row, domain, why }); report.counts.refused++; };
+
   const applyChunk = (rows: RawRow[]) => {
     // Sorted inside the chunk's IMMEDIATE transaction: sorted before it, a row could be judged unique while
     // another import (or ladder account add) was creating the same domain.
-    const write = () => {
+    const write = (ops: Ops | null) => {
       const sorted = sortImportRows(rows, lookup);
-      for (const u of sorted.unique) createRow(u);
+      for (const u of sorted.unique) createRow(u, ops);
       for (const d of sorted.duplicates) {
         // A row this same file already created (a re-run, or a retry after a crash) is not a duplicate.
         if (d.of.kind === 'stored' && !claimed.has(d.row.domain) && byThisFile.get({ key: keyOf(d.row.domain) })) {
@@ -127,35 +133,42 @@ export async function importFile(engine: Engine, opts: {
           keep('alreadyImported', report.alreadyImported, { row: d.rowNumber, domain: d.row.domain }); report.counts.alreadyImported++;
           continue;
         }
+        // A refused enrichment (e.g. dated before the account's latest event) is reported once, as refused.
+        if (ops && !enrich(d, ops)) continue;
         keep('duplicates', report.duplicates, { row: d.rowNumber, domain: d.row.domain, of: d.of, enriched: d.enrich, conflicts: d.conflicts });
         report.counts.duplicates++;
-        if (!opts.dryRun && d.enrich.length) enrich(d);
       }
       for (const r of sorted.rejected) { keep('rejected', report.rejected, { row: r.rowNumber, problems: r.problems, raw: r.raw }); report.counts.rejected++; }
     };
-    if (opts.dryRun) write(); else sqlite.transaction(write).immediate();
+    if (opts.dryRun) write(null); else engine.batch((ops) => write(ops));
   };
 
-  function createRow(u: UniqueRow) {
+  function createRow(u: UniqueRow, ops: Ops | null) {
     const { row } = u;
-    keep('unique', report.unique, { row: u.rowNumber, domain: row.domain, archived: u.archive });
     // Its creating row is met: a later row of this file for the same domain (in a later chunk) is a duplicate.
     claimed.add(row.domain);
-    report.counts.unique++;
-    if (u.archive) report.counts.archived++;
-    if (opts.dryRun) { seenInDryRun.set(row.domain, { domain: row.domain, name: row.name, hq: row.hq, tier: row.tier, icpScore: row.icpScore, extra: row.extra }); return; }
-    const meta = { ...opts.actor, at: opts.now, now: opts.now, source: 'import' as const };
-    engine.addAccountInTx({ domain: row.domain, name: row.name, hq: row.hq, tier: row.tier, icpScore: row.icpScore, extra: row.extra }, { ...meta, idempotencyKey: keyOf(row.domain) });
-    // LQ 4 Reject: do not add to the board; archive the intake record.
-    if (u.archive) engine.applyInTx({ account: row.domain, source: 'import', now: opts.now, event: { type: 'ARCHIVE', at: opts.now, ...opts.actor, reason: 'Tier Reject at intake (LQ 4)' } });
+    if (ops) {
+      const added = ops.addAccount({ domain: row.domain, name: row.name, hq: row.hq, tier: row.tier, icpScore: row.icpScore, extra: row.extra }, { ...meta, idempotencyKey: keyOf(row.domain) });
+      if (added.status === 'refused') { refused(u.rowNumber, row.domain, added.why); return; }
+      // LQ 4 Reject: do not add to board; archive the intake record (the outbox skips a Reject account with no item).
+      if (u.archive) {
+        const archived = ops.submit({ account: row.domain, source: 'import', now: opts.now, event: { type: 'ARCHIVE', at: opts.now, ...opts.actor, reason: 'Tier Reject at intake (LQ 4)' } });
+        if (archived.status === 'refused') { refused(u.rowNumber, row.domain, archived.why); return; }
+      }
+    } else {
+      seenInDryRun.set(row.domain, { domain: row.domain, name: row.name, hq: row.hq, tier: row.tier, icpScore: row.icpScore, extra: row.extra });
+    }
+    if (u.archive) { keep('tierReject', report.tierReject, { row: u.rowNumber, domain: row.domain }); report.counts.tierReject++; } else { keep('unique', report.unique, { row: u.rowNumber, domain: row.domain }); report.counts.unique++; }
   }
 
-  function enrich(d: DuplicateRow) {
-    const row = stored.get({ d: d.row.domain });
-    if (!row) return;
-    const extra = JSON.parse(row.extra) as Record<string, string>;
-    for (const e of d.enrich) if (!['name', 'hq', 'tier', 'icpScore'].includes(e.field) && extra[e.field] === undefined) extra[e.field] = String(e.value);
-    db.update(accounts).set({ extra: JSON.stringify(extra) }).where(eq(accounts.domain, d.row.domain)).run();
+  /** False when the engine refused it (reported in the refused bucket). */
+  function enrich(d: DuplicateRow, ops: Ops): boolean {
+    const fields = Object.fromEntries(d.enrich.filter((e) => !['name', 'hq', 'tier', 'icpScore'].includes(e.field)).map((e) => [e.field, String(e.value)]));
+    if (Object.keys(fields).length === 0) return true;
+    const r = ops.enrich(d.row.domain, fields, meta);
+    if (r.status !== 'refused') return true;
+    refused(d.rowNumber, d.row.domain, r.why);
+    return false;
   }
 
   // A file that cannot be read whole is refused whole: it is read once to the end before any chunk is written
@@ -176,24 +189,16 @@ export async function importFile(engine: Engine, opts: {
     report.escalations.push({ kind: 'import-duplicate-rate', severity: 'SEV2', detail: `batch duplicate rate ${(report.duplicateRate * 100).toFixed(1)}% > ${DUPLICATE_RATE_ESCALATION * 100}%: incident per LQ 7.2 (${opts.path})` });
   }
   if (!opts.dryRun) {
-    sqlite.transaction(() => {
-      db.insert(importBatches).values({ file: opts.path, contentHash: hash, at: opts.now, by: opts.actor.by, total: report.counts.total, unique: report.counts.unique, duplicates: report.counts.duplicates, rejected: report.counts.rejected }).run();
-      const [from, to] = isoWeekBounds(opts.now);
-      const week = db.select({ total: sql<number>`sum(${importBatches.total})`, rejected: sql<number>`sum(${importBatches.rejected})` })
-        .from(importBatches).where(and(gte(importBatches.at, from), lt(importBatches.at, to))).get();
-      report.weekRejectedRate = week?.total ? week.rejected / week.total : 0;
-      if (report.weekRejectedRate > REJECTED_RATE_ESCALATION) {
-        report.escalations.push({ kind: 'import-rejected-rate', severity: 'escalation', detail: `${(report.weekRejectedRate * 100).toFixed(1)}% of this week's imported rows were rejected (> ${REJECTED_RATE_ESCALATION * 100}%): audit the upstream data source with the CRO (LQ 7.2)` });
-      }
-      for (const e of report.escalations) {
-        const subject = e.kind === 'import-rejected-rate' ? `week of ${from.slice(0, 10)}` : `${hash.slice(0, 16)} ${opts.now}`;
-        db.insert(escalations).values({ kind: e.kind, severity: e.severity, subject, detail: e.detail, at: opts.now }).onConflictDoNothing().run();
-      }
-    }).immediate();
+    const recorded = recordImportBatch(engine, {
+      file: opts.path, hash, now: opts.now, by: opts.actor.by, total: report.counts.total, unique: report.counts.unique + report.counts.tierReject,
+      duplicates: report.counts.duplicates, rejected: report.counts.rejected, escalations: report.escalations, rejectedRateCeiling: REJECTED_RATE_ESCALATION,
+    });
+    report.weekRejectedRate = recorded.weekRejectedRate;
+    report.escalations = recorded.escalations;
   }
   if (spill && opts.reportPath) {
-    const { unique, duplicates, rejected, alreadyImported, truncated, ...head } = report;
-    void unique; void duplicates; void rejected; void alreadyImported; void truncated;
+    const { unique, tierReject, duplicates, rejected, alreadyImported, refused: refusedRows, truncated, ...head } = report;
+    void unique; void tierReject; void duplicates; void rejected; void alreadyImported; void refusedRows; void truncated;
     await spill.writeReport(opts.reportPath, head);
   }
   return report;

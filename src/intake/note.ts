@@ -4,6 +4,7 @@ import { isMap, isNode, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { E1_INTERACTIONS, SIGNAL_CODES } from '../../machines/types.js';
 import { normalizeDomain } from '../../machines/rules/domain.js';
+import { parseInstant } from '../../machines/rules/instant.js';
 import {
   decideSignal,
   mapNoteToSignal,
@@ -30,27 +31,14 @@ export function describeValue(value: unknown): string {
   return typeof value;
 }
 
-const ISO_TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))$/;
-
 /**
- * Milliseconds since the epoch for an ISO 8601 timestamp with a time and a UTC offset, or undefined.
- * Stricter than Date.parse, which accepts 2026-02-30 (as 2 March) and timestamps without an offset
- * (read in the host's zone): a note's time must mean the same instant on every machine.
+ * Milliseconds since the epoch for an ISO 8601 timestamp with a time and a UTC offset, or undefined: the one
+ * instant parser (machines/rules/instant.ts), which refuses 2026-02-30 and a time without an offset, so a
+ * note's time means the same instant on every machine.
  */
 export function parseIsoTimestamp(text: string): number | undefined {
-  const m = ISO_TIMESTAMP.exec(text.trim());
-  if (!m) return undefined;
-  const [y, mo, d, h, mi, s, frac, , sign, oh, om] = m.slice(1).map((part) => part ?? '');
-  const n = (part: string | undefined): number => Number(part ?? '0') || 0;
-  if (n(mo) < 1 || n(mo) > 12 || n(d) < 1 || n(h) > 23 || n(mi) > 59 || n(s) > 59 || n(oh) > 23 || n(om) > 59) {
-    return undefined;
-  }
-  const ms = Number((frac ?? '').padEnd(3, '0').slice(0, 3)) || 0;
-  const local = Date.UTC(n(y), n(mo) - 1, n(d), n(h), n(mi), n(s), ms);
-  if (new Date(local).getUTCDate() !== n(d)) return undefined; // 30 February and friends
-  const offset = sign === '' ? 0 : (sign === '-' ? -1 : 1) * (n(oh) * 60 + n(om));
-  return local - offset * 60_000;
+  const r = parseInstant(text, { requireTime: true });
+  return r.ok ? r.ms : undefined;
 }
 
 // ---- the schema --------------------------------------------------------------------------------

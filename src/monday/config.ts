@@ -1,16 +1,19 @@
 // The monday board configuration (issue 4), validated by zod. Defaults follow the SOP's Prospects board
-// (LQ 6) plus Ladder's own columns; every id and label can be changed in ladder.config.json "monday".
+// (LQ 6) plus Ladder's own columns; every id and label is a setting of the database (ladder settings set monday.…).
 // The token is never configuration: MONDAY_API_TOKEN, or a file path named by tokenFile.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TIERS } from '../../machines/types.js';
 import { BadInputError, describeZodIssues } from '../engine/errors.js';
 
-export const STAGE_KEYS = ['PROSPECT', 'MQL', 'SQL.dossier', 'SQL.review', 'SQL.confirmed', 'BRIEFING_READY', 'ASSESSMENT_QUALIFIED', 'WON', 'DISQUALIFIED', 'RECYCLED', 'ARCHIVED'] as const;
+export const STAGE_KEYS = ['PROSPECT', 'MQL', 'MQL.dossier', 'MQL.nurture', 'SQL.dossier', 'SQL.review', 'SQL.confirmed', 'BRIEFING_READY', 'ASSESSMENT_QUALIFIED', 'WON', 'DISQUALIFIED', 'RECYCLED', 'ARCHIVED'] as const;
 export type StageKey = (typeof STAGE_KEYS)[number];
 
+// Decision: both MQL sub-states show as "MQL" by default, so a board set up before they existed keeps its
+// labels; an MQL that owes its dossier past the SLA shows BREACH in the SLA column. Give them labels of their
+// own (labels.stage["MQL.dossier"]) once the board has them.
 const DEFAULT_STAGE_LABELS: Record<StageKey, string> = {
-  PROSPECT: 'PROSPECT', MQL: 'MQL', 'SQL.dossier': 'SQL: dossier', 'SQL.review': 'SQL: review', 'SQL.confirmed': 'SQL: confirmed',
+  PROSPECT: 'PROSPECT', MQL: 'MQL', 'MQL.dossier': 'MQL', 'MQL.nurture': 'MQL', 'SQL.dossier': 'SQL: dossier', 'SQL.review': 'SQL: review', 'SQL.confirmed': 'SQL: confirmed',
   BRIEFING_READY: 'BRIEFING_READY', ASSESSMENT_QUALIFIED: 'ASSESSMENT_QUALIFIED', WON: 'WON', DISQUALIFIED: 'DISQUALIFIED', RECYCLED: 'RECYCLED', ARCHIVED: 'ARCHIVED',
 };
 const DEFAULT_TIER_LABELS: Record<(typeof TIERS)[number], string> = { 'Tier 1': 'Tier 1', 'Tier 2': 'Tier 2', 'Tier 3': 'Tier 3', Network: 'Network', Reject: 'Reject' };
@@ -85,7 +88,7 @@ export function mondayToken(cfg: MondayConfig, env: NodeJS.ProcessEnv): string {
     if (t) return t;
     throw new BadInputError(`monday.tokenFile: ${cfg.tokenFile} is empty`, 'tokenFile');
   }
-  throw new BadInputError('MONDAY_API_TOKEN: not set; export MONDAY_API_TOKEN=… (or set monday.tokenFile in ladder.config.json)', 'MONDAY_API_TOKEN');
+  throw new BadInputError('MONDAY_API_TOKEN: not set; export MONDAY_API_TOKEN=… (or name a file holding it: ladder settings set monday.tokenFile PATH)', 'MONDAY_API_TOKEN');
 }
 
 /** Replaces every occurrence of the secret in a text meant for a log, an error or a row. */

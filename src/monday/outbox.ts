@@ -15,6 +15,9 @@ export function outboxHook(cfg: MondayConfig, rules: RulesConfig): TransitionHoo
     const acct = tx.select().from(accounts).where(eq(accounts.domain, account)).get();
     if (!acct) return;
     const ctx = next.context as LadderContext;
+    // LQ 4 Reject: "Do not add to board." An account of tier Reject that has no item gets none, and no comment.
+    // (One re-tiered to Reject after it reached the board keeps its item, which then shows it as it is.)
+    if (ctx.tier === 'Reject' && !tx.select({ a: mondayItems.account }).from(mondayItems).where(eq(mondayItems.account, account)).get()) return;
     queueProjection(tx, account, projectItem(acct, ctx, after, cfg), now);
     for (const c of commentsFor({ event, eventId, before, after, prev, next: ctx, rules })) {
       tx.insert(mondayComments).values({ account, key: c.key, body: c.body, createdAt: now }).onConflictDoNothing().run();

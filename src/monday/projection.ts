@@ -79,7 +79,7 @@ export function commentsFor(t: TransitionFacts): Comment[] {
     }
     default:
       if (moved) {
-        if (t.after.stage === 'MQL' || (t.after.stage === 'SQL' && t.before.stage !== 'SQL')) {
+        if ((t.after.stage === 'MQL' && t.before.stage !== 'MQL') || (t.after.stage === 'SQL' && t.before.stage !== 'SQL')) {
           lines.push(...classification(t, e, who));
         } else if (e.type !== 'ACCOUNT_ADDED' as string) {
           lines.push(`${label(t.before)} → ${label(t.after)} — ${e.type.toLowerCase().replace(/_/g, ' ')} by ${who}, ${day(e.at)}.${e.reason ? ` ${e.reason}` : ''}`);

@@ -42,9 +42,9 @@ const UPDATES_PAGE = 100;
 
 /** monday error codes that no retry can fix, with what to do (dead letters). */
 export const PERMANENT: Record<string, string> = {
-  ColumnValueException: 'a value the column does not accept (e.g. a status label missing on the board): add the label on the board and run ladder monday retry, or correct monday.labels in ladder.config.json and run ladder monday verify --repair (it re-projects with the corrected labels); then ladder monday push',
-  InvalidColumnIdException: 'the column id is not on the board: fix monday.columns in ladder.config.json, then run ladder monday push',
-  InvalidBoardIdException: 'the board id is wrong or not shared with the token\'s user: fix monday.boardId in ladder.config.json, then run ladder monday push',
+  ColumnValueException: 'a value the column does not accept (e.g. a status label missing on the board): add the label on the board and run ladder monday retry, or correct the label with ladder settings set monday.labels.… and run ladder monday verify --repair (it re-projects with the corrected labels); then ladder monday push',
+  InvalidColumnIdException: 'the column id is not on the board: fix it with ladder settings set monday.columns.… ID, then run ladder monday push',
+  InvalidBoardIdException: 'the board id is wrong or not shared with the token\'s user: fix it with ladder settings set monday.boardId ID, then run ladder monday push',
   ResourceNotFoundException: 'the item is gone from the board (deleted?): ladder monday retry matches it again by Domain, or re-creates it with its comments',
   InvalidItemIdException: 'the item is gone from the board (deleted?): ladder monday retry matches it again by Domain, or re-creates it with its comments',
   ItemNameTooLongException: 'the account name is too long for monday: shorten it, then run ladder monday retry',

@@ -47,7 +47,7 @@ export async function readBoard(cfg: MondayConfig, transport: Transport, opts: P
     attempt = 0;
     if (res.kind === 'fatal') return res.reason;
     const page = (cursor === null ? (res.data.boards as { items_page: { cursor: string | null; items: BoardItem[] } }[] | null)?.[0]?.items_page : res.data.next_items_page) as { cursor: string | null; items: BoardItem[] } | undefined;
-    if (!page) return `board ${cfg.boardId} not found (or not shared with the token's user): check monday.boardId in ladder.config.json`;
+    if (!page) return `board ${cfg.boardId} not found (or not shared with the token's user): check the board id (ladder settings show; ladder settings set monday.boardId ID)`;
     out.push(...page.items);
     cursor = page.cursor;
     if (!cursor) return out;

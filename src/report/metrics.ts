@@ -94,9 +94,11 @@ export function percentile(values: readonly number[], p: number): number | null 
 const days = (from: string, to: string) => (ms(to) - ms(from)) / DAY;
 const stageOfLabel = (label: string) => label.split('.')[0]!;
 const isSql = (label: string) => stageOfLabel(label) === 'SQL';
+/** MQL, or one of its sub-states (MQL.dossier: a new MQL owes its dossier; MQL.nurture). */
+const isMql = (label: string) => stageOfLabel(label) === 'MQL';
 /** Classification: an account passes the ICP gates and leaves the bottom of the ladder (HO 4.2). */
 const BELOW_MQL = new Set(['PROSPECT', 'ARCHIVED']);
-const isClassification = (m: MoveRow) => BELOW_MQL.has(m.from) && (m.to === 'MQL' || isSql(m.to));
+const isClassification = (m: MoveRow) => BELOW_MQL.has(m.from) && (isMql(m.to) || isSql(m.to));
 const distinct = (xs: readonly string[]) => [...new Set(xs)].sort();
 
 /** A stay covers instant t when it began before t and had not ended before t. */
@@ -118,7 +120,7 @@ export function stageCountsAt(stays: readonly StayRow[], t: string, states: read
 /** HO 6.1 for one week [start, until): `until` is the week's end, or --now while it runs. */
 export function weekNumbers(rows: ReportRows, week: IsoWeek, until: string): WeekNumbers {
   const inWeek = rows.moves.filter((m) => m.at >= week.start && m.at < until);
-  const mqls = inWeek.filter((m) => isClassification(m) && m.to === 'MQL');
+  const mqls = inWeek.filter((m) => isClassification(m) && isMql(m.to));
   const newMqlAccounts = distinct(mqls.map((m) => m.account));
   const firstTouch: Record<string, number> = {};
   for (const a of newMqlAccounts) {
@@ -134,16 +136,23 @@ export function weekNumbers(rows: ReportRows, week: IsoWeek, until: string): Wee
   for (const m of sqlEntries) if (!firstEntry.has(m.account)) firstEntry.set(m.account, m);
   const influenced = [...firstEntry.values()].filter((m) => (rows.firstStandardSignal[m.account] ?? Infinity) <= m.seq);
 
-  const mqlAtStart = rows.stays.filter((s) => s.state === 'MQL' && covers(s, week.start)).map((s) => s.account);
-  const mqlEntered = rows.stays.filter((s) => s.state === 'MQL' && s.enteredAt >= week.start && s.enteredAt < until).map((s) => s.account);
-  const mqlToSqlMoves = inWeek.filter((m) => m.from === 'MQL' && isSql(m.to));
+  const mqlAtStart = rows.stays.filter((s) => isMql(s.state) && covers(s, week.start)).map((s) => s.account);
+  const mqlEntered = rows.stays.filter((s) => isMql(s.state) && s.enteredAt >= week.start && s.enteredAt < until).map((s) => s.account);
+  const mqlToSqlMoves = inWeek.filter((m) => isMql(m.from) && isSql(m.to));
 
   const sqlAtStart = rows.stays.filter((s) => isSql(s.state) && covers(s, week.start)).map((s) => s.account);
   const briefed = inWeek.filter((m) => isSql(m.from) && m.to === 'BRIEFING_READY');
 
-  // Days from the start of the MQL stay each MQL→SQL move ended (stage_history.exited_by = the move).
+  // Days from the start of the MQL stay each MQL→SQL move ended (stage_history.exited_by = the move); the
+  // stay runs back through MQL's sub-states (MQL.dossier, then MQL.nurture) to the account's entry into MQL.
   const stayEndedBy = new Map(rows.stays.filter((s) => s.exitedBy !== null).map((s) => [s.exitedBy!, s]));
-  const waits = mqlToSqlMoves.map((m) => stayEndedBy.get(m.id)).filter((s): s is StayRow => Boolean(s)).map((s) => days(s.enteredAt, s.exitedAt!));
+  const stayExitedAt = new Map(rows.stays.filter((s) => s.exitedAt !== null).map((s) => [`${s.account}|${s.exitedAt}`, s]));
+  const runStart = (s: StayRow): string => {
+    let first = s;
+    for (let prev = stayExitedAt.get(`${s.account}|${s.enteredAt}`); prev && isMql(prev.state) && prev !== first; prev = stayExitedAt.get(`${prev.account}|${prev.enteredAt}`)) first = prev;
+    return first.enteredAt;
+  };
+  const waits = mqlToSqlMoves.map((m) => stayEndedBy.get(m.id)).filter((s): s is StayRow => Boolean(s)).map((s) => days(runStart(s), s.exitedAt!));
   const med = median(waits);
 
   return {
@@ -225,20 +234,21 @@ export function overrideAudit(rows: ReportRows, week: IsoWeek, until: string, mo
   };
 }
 
-/** Time in each state, over the stays that ended in the week; SQL also as a whole (its sub-states joined). */
+/** Time in each state, over the stays that ended in the week; SQL and MQL also as a whole (sub-states joined). */
 export function timeInStage(stays: readonly StayRow[], week: IsoWeek, until: string): Record<string, Distribution> {
   const durations: Record<string, number[]> = {};
   const add = (state: string, enteredAt: string, exitedAt: string) => {
     if (exitedAt < week.start || exitedAt >= until) return;
     (durations[state] ??= []).push(days(enteredAt, exitedAt));
   };
-  let run: { account: string; enteredAt: string; exitedAt: string | null } | null = null;
-  const closeRun = () => { if (run?.exitedAt) add('SQL', run.enteredAt, run.exitedAt); run = null; };
+  let run: { stage: string; account: string; enteredAt: string; exitedAt: string | null } | null = null;
+  const closeRun = () => { if (run?.exitedAt) add(run.stage, run.enteredAt, run.exitedAt); run = null; };
   for (const s of stays) { // ordered by account, then id
     if (s.exitedAt) add(s.state, s.enteredAt, s.exitedAt);
-    if (isSql(s.state)) {
-      if (run && run.account === s.account && run.exitedAt === s.enteredAt) run.exitedAt = s.exitedAt;
-      else { closeRun(); run = { account: s.account, enteredAt: s.enteredAt, exitedAt: s.exitedAt }; }
+    if (s.state.includes('.')) {
+      const stage = stageOfLabel(s.state);
+      if (run && run.stage === stage && run.account === s.account && run.exitedAt === s.enteredAt) run.exitedAt = s.exitedAt;
+      else { closeRun(); run = { stage, account: s.account, enteredAt: s.enteredAt, exitedAt: s.exitedAt }; }
     } else if (run) closeRun();
   }
   closeRun();

@@ -46,6 +46,8 @@ export const events = sqliteTable('events', {
   idempotencyKey: text('idempotency_key'),
   /** When the engine recorded it (the command's --now); `at` is when it happened (a timer's due time). */
   recordedAt: text('recorded_at').notNull(),
+  /** The settings version (rules) in force when it was applied: a replay uses the same rules (issue 11). */
+  settingsVersion: integer('settings_version').notNull().default(1),
 }, (t) => [
   uniqueIndex('events_account_seq').on(t.account, t.seq),
   uniqueIndex('events_idempotency').on(t.idempotencyKey),
@@ -208,4 +210,28 @@ export const leases = sqliteTable('leases', {
   host: text('host').notNull(),
   acquiredAt: text('acquired_at').notNull(),
   heartbeatAt: text('heartbeat_at').notNull(),
+});
+
+/**
+ * The ladder's settings (rules, the monday board, users → roles, the clock's tolerances), one row per version,
+ * append-only: the newest row is in force, and every event records the version it was applied under, so the
+ * log replays under the rules of its time. Rows are written by the engine alone (ladder settings set|import).
+ */
+export const settings = sqliteTable('settings', {
+  version: integer('version').primaryKey(),
+  /** The whole settings document (JSON), validated by src/settings/schema.ts. */
+  body: text('body').notNull(),
+  /** When it took effect (the command's --now). */
+  at: text('at').notNull(),
+  by: text('by').notNull(),
+  role: text('role').notNull(),
+  /** What changed, in words ("set rules.timers.sqlStaleDays = 45", "import ladder.config.json"). */
+  change: text('change').notNull(),
+});
+
+/** One-off data migrations that SQL cannot express (e.g. canonical contact keys); each runs once. */
+export const dataMigrations = sqliteTable('data_migrations', {
+  id: text('id').primaryKey(),
+  at: text('at').notNull(),
+  detail: text('detail').notNull(),
 });

@@ -42,7 +42,7 @@ beforeAll(() => {
   cli = new LadderCli();
   // The setup is not what these tests are about: it goes through the engine in-process.
   cli.seed((s) => {
-    const vp = (domain: string) => `https://linkedin.com/in/vp-${domain}`;
+    const vp = (domain: string) => `https://linkedin.com/in/vp-${domain.replace('.', '-')}`;
     const climb = (domain: string, facts: AccountFacts, signal: boolean) => {
       s.add(domain, T0, { facts });
       if (signal) s.signal(domain, T0, 'E1', vp(domain), 'comment');
@@ -81,7 +81,7 @@ describe('CRO decisions are the CRO’s (HO 3.6, 4.3)', () => {
 
   it('takes a dispute with a reason: back to MQL, the reason kept for signal calibration (HO 4.3)', () => {
     cli.ok(['cro', 'dispute', 'acme.com', '--reason', 'S2 evidence is hearsay'], cro);
-    expect(stageOf('acme.com')).toEqual({ stage: 'MQL', substate: null });
+    expect(stageOf('acme.com')).toEqual({ stage: 'MQL', substate: 'nurture' });
     expect(cli.json<{ lastDispute: unknown }>(['status', 'acme.com'], cro).lastDispute)
       .toEqual({ reason: 'S2 evidence is hearsay', by: 'marcus', at: NOW });
   });
@@ -110,8 +110,8 @@ describe('the CRO overrides one failed gate, never two, never G5 (HO 3.6)', () =
 
   it('overrides the one failed gate of an account with a signal: it becomes an MQL, the override logged', () => {
     const r = cli.ok(['cro', 'override', 'small.io', '--gate', 'G1', ...OVERRIDE], cro);
-    expect(r.stdout).toMatch(/^small\.io: PROSPECT → MQL \(event #\d+\); timers: MQL_STALE due /);
-    expect(stageOf('small.io')).toEqual({ stage: 'MQL', substate: null });
+    expect(r.stdout).toMatch(/^small\.io: PROSPECT → MQL: dossier \(#\d+ in its history\); timers: MQL_STALE due .*, DOSSIER_SLA due /);
+    expect(stageOf('small.io')).toEqual({ stage: 'MQL', substate: 'dossier' });
     const s = cli.json<{ gates: Record<string, { verdict: string; overridden: boolean }>; flags: { override: unknown } }>(['status', 'small.io'], cro);
     expect(s.gates.G1).toMatchObject({ verdict: 'fail', overridden: true });
     expect(s.flags.override).toEqual({ gate: 'G1', justification: 'fast-growing partner team', compensatingSignals: ['named exec referral'], by: 'marcus', at: NOW });
@@ -143,15 +143,15 @@ describe('suppression (HO 3.5, 5.6)', () => {
     expect(stageOf('optout.io')).toEqual({ stage: 'DISQUALIFIED', substate: null });
     expect(cli.query("select kind, value, reason from suppressions order by id")).toEqual([
       { kind: 'account', value: 'optout.io', reason: 'opt-out' },
-      { kind: 'contact', value: 'https://linkedin.com/in/vp-optout.io', reason: 'opt-out' },
+      { kind: 'contact', value: 'linkedin.com/in/vp-optout-io', reason: 'opt-out' },
     ]);
     const fresh = refused(['signal', 'optout.io', '--code', 'E4', '--contact', 'https://linkedin.com/in/new-cfo'], { ...ops, now: at(NOW, 2) }, 3);
     expect(fresh.stderr).toMatchInlineSnapshot(`
       "ladder: signal for optout.io ignored: the account is on the suppression list (opt-out); signals are logged, never acted on, and the account is never re-engaged (HO 3.5, 5.6).
       "
     `);
-    const known = refused(['signal', 'optout.io', '--code', 'E3', '--contact', 'https://linkedin.com/in/vp-optout.io'], { ...ops, now: at(NOW, 3) }, 3);
-    expect(known.stderr).toContain('contact https://linkedin.com/in/vp-optout.io is on the suppression list');
+    const known = refused(['signal', 'optout.io', '--code', 'E3', '--contact', 'https://linkedin.com/in/vp-optout-io'], { ...ops, now: at(NOW, 3) }, 3);
+    expect(known.stderr).toContain('contact linkedin.com/in/vp-optout-io is on the suppression list');
     // Opt-out is never reopened (DOMAIN "Suppression and re-entry").
     const reopen = refused(['cro', 'reopen', 'optout.io', '--reason', 'they came back'], cro, 3);
     expect(reopen.stderr).toContain('opt-out');
@@ -160,7 +160,7 @@ describe('suppression (HO 3.5, 5.6)', () => {
 
 describe('bad input says which field and what is accepted (exit 2)', () => {
   it('an unknown account', () => {
-    const r = refused(['signal', 'nope.com', '--code', 'E1', '--interaction', 'comment', '--contact', 'x'], ops, 2);
+    const r = refused(['signal', 'nope.com', '--code', 'E1', '--interaction', 'comment', '--contact', 'https://linkedin.com/in/x'], ops, 2);
     expect(r.stderr).toMatchInlineSnapshot(`
       "ladder: account: no account nope.com on the ladder; add it first (ladder account add nope.com --name … --hq … --tier … --icp …)
       "
@@ -172,7 +172,7 @@ describe('bad input says which field and what is accepted (exit 2)', () => {
   it('a --now that is not a date', () => {
     const r = refused(['status', 'small.io'], { now: 'yesterday' }, 2);
     expect(r.stderr).toMatchInlineSnapshot(`
-      "ladder: --now: expected an ISO 8601 date or timestamp (e.g. 2026-04-17T09:00:00Z); got "yesterday"
+      "ladder: --now: "yesterday" is not an ISO 8601 date or timestamp; expected an ISO 8601 instant such as 2026-04-17T09:00:00Z, 2026-04-17T09:00:00-04:00 or 2026-04-17 (00:00 UTC)
       "
     `);
   });

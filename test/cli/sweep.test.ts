@@ -22,11 +22,15 @@ function climb(s: Seeder, domain: string, day: number, to: 'MQL' | 'SQL' | 'SQL 
   const t = at(T0, day);
   s.add(domain, t, { facts: FIT });
   if (to === 'SQL dossier') {
-    s.signal(domain, t, 'E3', `https://linkedin.com/in/cro-${domain}`);
+    s.signal(domain, t, 'E3', `https://linkedin.com/in/cro-${domain.replace('.', '-')}`);
     return;
   }
-  s.signal(domain, t, 'E1', `https://linkedin.com/in/vp-${domain}`, 'comment');
-  if (to === 'MQL') return;
+  s.signal(domain, t, 'E1', `https://linkedin.com/in/vp-${domain.replace('.', '-')}`, 'comment');
+  if (to === 'MQL') {
+    // Its dossier found two buying signals: MQL nurture (HO 4.3), so no dossier SLA is owed any more.
+    s.send(domain, at(T0, day, 1), { type: 'DOSSIER', scores: { S1: 'LIKELY', S2: 'LIKELY', S3: 'UNVERIFIED', S4: 'NOT_PRESENT' } });
+    return;
+  }
   s.send(domain, at(T0, day, 1), { type: 'DOSSIER', scores: { S1: 'LIKELY', S2: 'LIKELY', S3: 'LIKELY', S4: 'NOT_PRESENT' } });
   s.send(domain, at(T0, day, 2), { type: 'CRO_CONFIRM' }, { by: 'marcus', role: 'cro' });
 }
@@ -51,7 +55,7 @@ afterAll(() => cli?.cleanup());
 describe('the sweep', () => {
   it('the last daily sweep before the gap fires nothing: nothing is due', () => {
     const before = cli.tables([...LEDGER_TABLES, 'refusals']);
-    expect(cli.json<Sweep>(['sweep'], { now: LAST_DAILY_SWEEP })).toMatchObject({ fired: 0, transitions: {}, slaBreaches: 0 });
+    expect(cli.json<Sweep>(['sweep'], { now: LAST_DAILY_SWEEP, as: 'ana' })).toMatchObject({ fired: 0, transitions: {}, slaBreaches: 0 });
     expect(cli.tables([...LEDGER_TABLES, 'refusals'])).toEqual(before);
   });
 
@@ -65,7 +69,7 @@ describe('the sweep', () => {
     ]);
     expect(due.slice(1).map((t) => t.due_at)).toEqual([at(T0, 91, 1), at(T0, 93, 1), at(T0, 95)]);
 
-    const r = cli.json<Sweep>(['sweep'], { now: MISSED_WEEK_SWEEP });
+    const r = cli.json<Sweep>(['sweep'], { now: MISSED_WEEK_SWEEP, as: 'ana' });
     expect(r).toMatchObject({ now: MISSED_WEEK_SWEEP, fired: 4, slaBreaches: 1, skipped: 0, transitions: { 'SQL→MQL': 2, 'MQL→PROSPECT': 1 } });
 
     const fired = cli.query<{ account: string; type: string; at: string; recorded_at: string; stage_before: string; stage_after: string }>(
@@ -73,9 +77,9 @@ describe('the sweep', () => {
     expect(fired).toEqual(due.map((t) => expect.objectContaining({ account: t.account, type: t.timer_id, at: t.due_at, recorded_at: MISSED_WEEK_SWEEP })));
     expect(fired.map((e) => `${e.account}: ${e.stage_before} → ${e.stage_after}`)).toEqual([
       'fast.com: SQL.dossier → SQL.dossier',
-      'early.com: SQL.confirmed → MQL',
-      'middle.com: SQL.confirmed → MQL',
-      'late.com: MQL → PROSPECT',
+      'early.com: SQL.confirmed → MQL.nurture',
+      'middle.com: SQL.confirmed → MQL.nurture',
+      'late.com: MQL.nurture → PROSPECT',
     ]);
     // Each regression entered its new stage when it fell due, not when the sweep ran.
     const entered = cli.query<{ account: string; stage: string; entered_at: string }>(
@@ -85,7 +89,7 @@ describe('the sweep', () => {
       { account: 'middle.com', stage: 'MQL', entered_at: at(T0, 93, 1) },
       { account: 'late.com', stage: 'PROSPECT', entered_at: at(T0, 95) },
     ]);
-    expect(stages()).toEqual({ 'late.com': 'PROSPECT', 'early.com': 'MQL', 'middle.com': 'MQL', 'notyet.com': 'SQL.confirmed', 'fast.com': 'SQL.dossier' });
+    expect(stages()).toEqual({ 'late.com': 'PROSPECT', 'early.com': 'MQL.nurture', 'middle.com': 'MQL.nurture', 'notyet.com': 'SQL.confirmed', 'fast.com': 'SQL.dossier' });
     // The breach is flagged on the account, not a move (HO 4.2-4.3).
     expect(cli.json<{ flags: { slaBreach: string[] } }>(['status', 'fast.com'], { now: MISSED_WEEK_SWEEP }).flags.slaBreach).toEqual(['dossier']);
   });
@@ -93,18 +97,18 @@ describe('the sweep', () => {
   it('a second sweep with the same --now changes nothing', () => {
     const tables = [...LEDGER_TABLES, 'refusals'];
     const before = cli.tables(tables);
-    const r = cli.run(['sweep'], { now: MISSED_WEEK_SWEEP });
+    const r = cli.run(['sweep'], { now: MISSED_WEEK_SWEEP, as: 'ana' });
     expect({ code: r.code, stdout: r.stdout }).toEqual({
-      code: 0, stdout: `sweep at ${MISSED_WEEK_SWEEP}: 0 timers fired (0 SLA breaches flagged, 0 skipped)\n`,
+      code: 0, stdout: `sweep at ${MISSED_WEEK_SWEEP}: 0 timers fired (0 SLA breaches flagged, 0 no longer accepted by the machine, each with a refusal record)\n`,
     });
     expect(cli.tables(tables)).toEqual(before);
   });
 
   it('the timer that was not yet due fires on the next sweep, once', () => {
     const next = at(T0, 98);
-    expect(cli.json<Sweep>(['sweep'], { now: next })).toMatchObject({ fired: 1, transitions: { 'SQL→MQL': 1 } });
+    expect(cli.json<Sweep>(['sweep'], { now: next, as: 'ana' })).toMatchObject({ fired: 1, transitions: { 'SQL→MQL': 1 } });
     expect(cli.query("select at from events where account = 'notyet.com' and source = 'timer'")).toEqual([{ at: at(T0, 97, 1) }]);
-    expect(cli.json<Sweep>(['sweep'], { now: next })).toMatchObject({ fired: 0 });
+    expect(cli.json<Sweep>(['sweep'], { now: next, as: 'ana' })).toMatchObject({ fired: 0 });
     expect(cli.query<{ n: number }>("select count(*) as n from events where source = 'timer'")[0]!.n).toBe(5);
   });
 });

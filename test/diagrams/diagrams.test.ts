@@ -76,6 +76,7 @@ describe('diagrams generated from the machine', () => {
     expect(mmd.startsWith('stateDiagram-v2\n')).toBe(true);
     expect([...paths.values()].sort()).toEqual([...graph.states].sort());
     expect([...paths.values()]).toEqual(expect.arrayContaining(['SQL.dossier', 'SQL.review', 'SQL.confirmed'])); // nested in SQL
+    expect([...paths.values()]).toEqual(expect.arrayContaining(['MQL.dossier', 'MQL.nurture'])); // nested in MQL (machine v2)
     expect(transitions).toHaveLength(graph.edges.length);
 
     const eventOf = (label: string) => (label.startsWith('timer ') ? label.split(' ')[1]! : label.split(' ')[0]!);
@@ -94,12 +95,18 @@ describe('diagrams generated from the machine', () => {
     expect(mmd).toContain('MQL --> PROSPECT : timer MQL_STALE — 90 days without engagement');
     expect(mmd).toContain('RECYCLED --> MQL : timer RECYCLE_COOLDOWN — 90-day cooldown over');
     expect(mmd).toContain('SQL__review --> SQL__confirmed : CRO_CONFIRM [is CRO] (CRO only)');
-    expect(mmd).toContain('PROSPECT --> MQL : SIGNAL [qualifies for MQL]');
+    // Machine v2: a new classification lands in MQL: dossier (its SLA runs there); regressions land in MQL: nurture.
+    expect(mmd).toContain('PROSPECT --> MQL__dossier : SIGNAL [qualifies for MQL]');
+    expect(mmd).toContain('[*] --> MQL__nurture');
+    expect(mmd).toContain('MQL__dossier --> MQL__dossier : timer DOSSIER_SLA — dossier SLA — 1 business day [dossier SLA open] / flags an SLA breach');
+    expect(mmd).toContain('SQL__review --> MQL : CRO_DISPUTE [is CRO] (CRO only)');
   });
 
-  it('draws every state in the SVG, the SQL sub-states inside the SQL box', async () => {
+  it('draws every state in the SVG, the MQL and SQL sub-states inside their boxes', async () => {
     const svg = (await generateDiagrams(createLadderMachine(DEFAULT_RULES), DEFAULT_RULES))['ladder.svg'];
-    for (const path of statePaths(createLadderMachine(DEFAULT_RULES))) expect(svg).toContain(`<title>${path === 'SQL' ? 'cluster_SQL' : path}</title>`);
+    const paths = statePaths(createLadderMachine(DEFAULT_RULES));
+    expect(paths).toEqual(expect.arrayContaining(['MQL', 'MQL.dossier', 'MQL.nurture', 'SQL', 'SQL.dossier']));
+    for (const path of paths) expect(svg).toContain(`<title>${path === 'SQL' || path === 'MQL' ? `cluster_${path}` : path}</title>`);
     expect(svg).toContain('SQL_STALE: 30 days without engagement');
     expect(svg.startsWith('<?xml')).toBe(true);
   });

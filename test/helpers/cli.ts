@@ -7,12 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LadderCommandEvent } from '../../machines/events.js';
-import { createLadderMachine } from '../../machines/ladder.js';
-import { DEFAULT_RULES } from '../../machines/rules/config.js';
 import type { AccountFacts, Tier } from '../../machines/types.js';
-import { createEngine, type Engine } from '../../src/engine/engine.js';
-import { openStore } from '../../src/store/open.js';
-import { tempDir } from './store.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { openTestLadder, tempDir } from './store.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'dist', 'src', 'cli', 'index.js');
@@ -69,12 +66,14 @@ export class LadderCli {
     this.db = join(t.dir, 'ladder.db');
     this.config = join(t.dir, 'ladder.config.json');
     writeFileSync(this.config, JSON.stringify({ users: USERS }));
+    // The test's users are settings of its database (ladder settings import), as an operator would set them up.
+    openTestLadder(this.db, { users: USERS }).close();
   }
 
   /** `ladder --db … --config … [--now …] [--as …] [--json] ARGS`, in the temp folder. */
   run(args: string[], o: RunOptions = {}): CliResult {
     const globals = [
-      ...(o.db === null ? [] : ['--db', o.db ?? this.db]), '--config', this.config,
+      ...(o.db === null ? [] : ['--db', o.db ?? this.db]),
       ...(o.now ? ['--now', o.now] : []), ...(o.as ? ['--as', o.as] : []), ...(o.json ? ['--json'] : []),
     ];
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
@@ -90,11 +89,11 @@ export class LadderCli {
    * a process per setup step where the setup is not what the test is about. Closed before returning.
    */
   seed(fn: (s: Seeder) => void): void {
-    const store = openStore(this.db);
+    const ladder = openTestLadder(this.db);
     try {
-      fn(new Seeder(createEngine(store, { machine: createLadderMachine(DEFAULT_RULES), rules: DEFAULT_RULES })));
+      fn(new Seeder(ladder.engine));
     } finally {
-      store.close();
+      ladder.close();
     }
   }
 

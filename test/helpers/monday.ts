@@ -6,25 +6,23 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { startEmulator, PROSPECTS_BOARD_ID, type Emulator, type EmulatorOptions, type RequestRecord } from '../../src/monday/emulator/index.js';
-import { createEngine, type Engine } from '../../src/engine/engine.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { RefusedError } from '../../src/engine/errors.js';
 import { sweep } from '../../src/engine/sweep.js';
-import { openStore, type Store } from '../../src/store/open.js';
+import type { Store } from '../../src/store/open.js';
 import { accounts, mondayComments, mondayItems } from '../../src/store/schema.js';
-import { createLadderMachine } from '../../machines/ladder.js';
 import { DEFAULT_RULES, type RulesConfig } from '../../machines/rules/config.js';
 import { stageOf } from '../../machines/stage.js';
 import type { LadderContext } from '../../machines/context.js';
 import type { LadderCommandEvent, Role } from '../../machines/events.js';
 import type { AccountFacts, BuyingScore, Tier } from '../../machines/types.js';
 import { parseMondayConfig, type MondayConfig } from '../../src/monday/config.js';
-import { outboxHook } from '../../src/monday/outbox.js';
 import { projectItem, type ItemProjection } from '../../src/monday/projection.js';
 import { commentMarker, push, hasWork, type PushOptions, type PushResult } from '../../src/monday/pusher.js';
 import { createTransport, type Transport } from '../../src/monday/transport.js';
 import { verify, type VerifyResult } from '../../src/monday/verify.js';
 import { rng, type Rng } from '../../src/demo/random.js';
-import { tempDir, PASSING_FACTS } from './store.js';
+import { tempDir, openTestLadder, PASSING_FACTS, SYSTEM } from './store.js';
 
 /** A token nobody would write by accident: the token tests grep every output for it. */
 export const TOKEN = 'tok-LADDER-9c41e7a2f05b-do-not-leak';
@@ -113,13 +111,11 @@ export async function harness(em: Emulators, opts: { monday?: Record<string, unk
     /** Closes and opens the database again, as a new process would after a crash. */
     reopen() {
       h.store.close();
-      h.store = openStore(path);
-      h.engine = createEngine(h.store, { machine: createLadderMachine(rules), rules, hooks: [outboxHook(cfg, rules)] });
+      ({ store: h.store, engine: h.engine } = openTestLadder(path, { rules, monday: cfg }));
     },
     cleanup() { try { h.store.close(); } catch { /* already closed */ } t.cleanup(); },
   };
-  h.store = openStore(path);
-  h.engine = createEngine(h.store, { machine: createLadderMachine(rules), rules, hooks: [outboxHook(cfg, rules)] });
+  ({ store: h.store, engine: h.engine } = openTestLadder(path, { rules, monday: cfg }));
   return h;
 }
 
@@ -318,7 +314,7 @@ export async function walk(h: Harness, domains: string[], o: { seed: number; tra
     const when = new Date(clock).toISOString();
     if (Math.floor(clock / DAY) > lastSweepDay) {
       lastSweepDay = Math.floor(clock / DAY);
-      const s = sweep(h.engine, { now: when });
+      const s = sweep(h.engine, { now: when, as: SYSTEM, allowFuture: true });
       stats.fired += s.fired; sinceCallback += s.fired;
     }
     const account = r.pick(domains);

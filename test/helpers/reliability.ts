@@ -13,12 +13,11 @@ import { stageOf, type StageAt } from '../../machines/stage.js';
 import { ROLES, type LadderEvent } from '../../machines/events.js';
 import type { LadderContext } from '../../machines/context.js';
 import type { SignalCode } from '../../machines/types.js';
-import { createEngine, persistSnapshot, type Engine } from '../../src/engine/engine.js';
+import { LEDGER_ONLY_EVENTS, persistSnapshot, type Engine } from '../../src/engine/engine.js';
 import { forbidden } from '../../src/engine/roles.js';
 import type { SnapshotMigration, StoredSnapshot } from '../../src/engine/upgrade.js';
-import { openStore, type Store } from '../../src/store/open.js';
+import type { Store } from '../../src/store/open.js';
 import type { MondayConfig } from '../../src/monday/config.js';
-import { outboxHook } from '../../src/monday/outbox.js';
 import { commentsFor, projectItem } from '../../src/monday/projection.js';
 import { commentMarker } from '../../src/monday/pusher.js';
 import { createTransport } from '../../src/monday/transport.js';
@@ -26,7 +25,8 @@ import { verify } from '../../src/monday/verify.js';
 import type { Emulator } from '../../src/monday/emulator/index.js';
 import { rng, type Rng } from '../../src/demo/random.js';
 import { BIN, ROOT, ensureBuilt } from './cli.js';
-import { PASSING_FACTS } from './store.js';
+import { PASSING_FACTS, TEST_SETTINGS_AT, openTestLadder } from './store.js';
+import { diffSettings, importConfigFile } from '../../src/settings/edit.js';
 
 export { BIN, ROOT, ensureBuilt, rng, type Rng };
 
@@ -55,15 +55,14 @@ export function copyDb(from: string, to: string): void {
 }
 
 export function openEngine(path: string, o: { rules?: RulesConfig; monday?: MondayConfig; machine?: LadderMachine; machineVersion?: number; migrations?: ReadonlyMap<number, SnapshotMigration> } = {}): { store: Store; engine: Engine } {
-  const rules = o.rules ?? DEFAULT_RULES;
-  const store = openStore(path);
-  const engine = createEngine(store, {
-    machine: o.machine ?? createLadderMachine(rules), rules,
-    hooks: o.monday ? [outboxHook(o.monday, rules)] : [],
+  const machine = o.machine;
+  const ladder = openTestLadder(path, {
+    rules: o.rules, ...(o.monday ? { monday: o.monday } : {}),
+    ...(machine ? { machineFor: () => machine } : {}),
     ...(o.machineVersion === undefined ? {} : { machineVersion: o.machineVersion }),
     ...(o.migrations === undefined ? {} : { migrations: o.migrations }),
   });
-  return { store, engine };
+  return { store: ladder.store, engine: ladder.engine };
 }
 
 // ---- the content hash ----
@@ -121,7 +120,7 @@ export type InvariantOptions = {
 
 type EventRow = {
   id: number; account: string; seq: number; type: string; payload: string; by: string; role: string; source: string;
-  at: string; stage_before: string | null; stage_after: string; idempotency_key: string | null;
+  at: string; stage_before: string | null; stage_after: string; idempotency_key: string | null; settings_version: number;
 };
 type TimerRow = { id: number; account: string; timer_id: string; event: string; due_at: string; status: string; armed_by: number; closed_by: number | null };
 
@@ -157,6 +156,18 @@ export async function checkInvariants(dbPath: string, opts: InvariantOptions = {
   const newest = Math.max(...machines.keys());
   const writtenBy = opts.writtenBy ?? (() => newest);
   const conn = new Database(dbPath, { readonly: true, fileMustExist: true });
+  // The rules of each settings version (the database's own), unless the test names machines by version.
+  const hasSettings = Boolean(conn.prepare("select 1 from sqlite_master where name = 'settings'").get());
+  const rulesOf = new Map<number, RulesConfig>(hasSettings
+    ? (conn.prepare('select version, body from settings').all() as { version: number; body: string }[]).map((r) => [r.version, (JSON.parse(r.body) as { rules: RulesConfig }).rules])
+    : []);
+  const bySettings = new Map<number, LadderMachine>();
+  const machineAt = (machineVersion: number, settingsVersion: number): LadderMachine | undefined => {
+    if (opts.machines) return machines.get(machineVersion);
+    const rules = rulesOf.get(settingsVersion);
+    if (!rules) return machines.get(machineVersion);
+    return bySettings.get(settingsVersion) ?? bySettings.set(settingsVersion, createLadderMachine(rules)).get(settingsVersion)!;
+  };
   try {
     const integrity = conn.pragma('integrity_check', { simple: true });
     if (integrity !== 'ok') v.push(`integrity_check: ${String(integrity)}`);
@@ -199,24 +210,38 @@ export async function checkInvariants(dbPath: string, opts: InvariantOptions = {
       evs.forEach((e, i) => { if (e.seq !== i + 1) v.push(`${account}: seq ${e.seq} where ${i + 1} was expected (a gap or a duplicate)`); });
       if (actor.version !== evs.length) v.push(`${account}: row version ${actor.version} but ${evs.length} events`);
 
-      // Replay: the first event's input through initialTransition, then every event through transition().
+      // Time cannot rewrite history (issue 11): an account's events are in time order.
+      for (let i = 1; i < evs.length; i++) if (evs[i]!.at < evs[i - 1]!.at) v.push(`${account} #${evs[i]!.seq} ${evs[i]!.type} at ${evs[i]!.at} is before #${evs[i - 1]!.seq} at ${evs[i - 1]!.at}`);
+
+      // Replay: the first event's input through initialTransition, then every event through transition(), each
+      // under the rules in force when it was applied (its settings version), by the machine version that wrote it.
       const addedPayload = JSON.parse(evs[0]!.payload) as { input: Parameters<typeof initialTransition>[1] };
       let version = writtenBy(evs[0]!.id);
-      let machine = machines.get(version);
+      let machine = machineAt(version, evs[0]!.settings_version);
       if (!machine) { v.push(`${account}: no machine v${version} to replay with`); continue; }
       let [snap] = initialTransition(machine, addedPayload.input) as [AnyMachineSnapshot, unknown];
+      // LQ 4 Reject, "do not add to board": an account gets its item (and comments) from its first transition
+      // at a tier other than Reject; one re-tiered to Reject afterwards keeps it.
+      let onBoard = (snap.context as LadderContext).tier !== 'Reject';
       let broken = false;
       const moves: number[] = [evs[0]!.id];
       for (const e of evs.slice(1)) {
         const wanted = writtenBy(e.id);
         while (version < wanted) {
           const step = opts.migrations?.get(version);
-          const to = machines.get(version + 1);
+          const to = machineAt(version + 1, e.settings_version);
           if (!step || !to) { v.push(`${account}: cannot replay across v${version} → v${version + 1}`); broken = true; break; }
           snap = to.resolveState(step(JSON.parse(persistSnapshot(snap)) as StoredSnapshot) as Parameters<typeof to.resolveState>[0]);
           machine = to; version++;
         }
         if (broken) break;
+        machine = machineAt(version, e.settings_version) ?? machine;
+        if (LEDGER_ONLY_EVENTS.includes(e.type)) {
+          // Not the machine's (ACCOUNT_ENRICHED): the stage stays.
+          const here = labelOf(stageOf(snap.value));
+          if (e.stage_before !== here || e.stage_after !== here) v.push(`${where(e)}: logged ${e.stage_before} → ${e.stage_after}, but the account was ${here}`);
+          continue;
+        }
         const event = JSON.parse(e.payload) as LadderEvent;
         if (!snap.can(event)) { v.push(`${where(e)}: the machine would not accept this recorded event (replayed state ${JSON.stringify(snap.value)})`); broken = true; break; }
         const before = stageOf(snap.value);
@@ -227,7 +252,8 @@ export async function checkInvariants(dbPath: string, opts: InvariantOptions = {
           v.push(`${where(e)}: logged ${e.stage_before} → ${e.stage_after}, replay says ${labelOf(before)} → ${labelOf(after)}`);
         }
         if (before.stage !== after.stage || before.substate !== after.substate) moves.push(e.id);
-        if (opts.monday) {
+        onBoard ||= (next.context as LadderContext).tier !== 'Reject';
+        if (opts.monday && onBoard) {
           for (const c of commentsFor({ event, eventId: e.id, before, after, prev, next: next.context as LadderContext, rules })) {
             expectedComments.add(c.key);
             const row = comments.get(c.key);
@@ -285,7 +311,8 @@ export async function checkInvariants(dbPath: string, opts: InvariantOptions = {
         const acct = accounts.get(account)!;
         const want = JSON.stringify(projectItem({ domain: acct.domain, name: acct.name, hq: acct.hq, icpScore: acct.icp_score }, stored.context as LadderContext, st, opts.monday));
         const row = items.get(account);
-        if (!row) v.push(`${account}: no monday_items row (the outbox lost it)`);
+        if (!onBoard) { if (row) v.push(`${account}: a monday_items row for an account that was never off tier Reject (LQ 4: do not add to board)`); }
+        else if (!row) v.push(`${account}: no monday_items row (the outbox lost it)`);
         else if (row.desired !== want) v.push(`${account}: the outbox's desired values differ from the machine's projection`);
       }
     }
@@ -327,6 +354,22 @@ export async function checkInvariants(dbPath: string, opts: InvariantOptions = {
     }
     const twoPending = conn.prepare("select account, timer_id, count(*) n from timers where status = 'pending' group by 1, 2 having n > 1").all();
     if (twoPending.length) v.push(`timers pending twice: ${JSON.stringify(twoPending.slice(0, 5))}`);
+    // A timer the machine refused is closed without an event (cancelled, closed by nothing) and recorded once as
+    // a refusal of its own event (issue 11: one refusal rule on every path), never retried.
+    const timerRefusals = new Map<number, { type: string; account: string | null }[]>();
+    for (const r of conn.prepare("select account, type, payload from refusals where source = 'timer'").all() as { account: string | null; type: string; payload: string }[]) {
+      const id = (JSON.parse(r.payload) as { timer?: number }).timer;
+      if (typeof id !== 'number') { v.push(`a timer refusal (${r.type} on ${r.account}) names no timer`); continue; }
+      (timerRefusals.get(id) ?? timerRefusals.set(id, []).get(id)!).push(r);
+    }
+    for (const t of timers) {
+      const refused = timerRefusals.get(t.id) ?? [];
+      const closedUnfired = t.status === 'cancelled' && t.closed_by === null;
+      if (closedUnfired && refused.length !== 1) v.push(`timer ${t.id} (${t.account} ${t.timer_id}) was closed without an event and has ${refused.length} refusal records`);
+      if (!closedUnfired && refused.length) v.push(`timer ${t.id} (${t.account} ${t.timer_id}) is ${t.status} (closed by ${t.closed_by}) but was recorded as refused`);
+      for (const r of refused) if (r.account !== t.account || r.type !== (JSON.parse(t.event) as { type: string }).type) v.push(`timer ${t.id} (${t.account} ${t.timer_id}) refused as ${r.type} on ${r.account}`);
+    }
+    for (const id of timerRefusals.keys()) if (!byId.has(id)) v.push(`a refusal of timer ${id}, which does not exist`);
   } finally {
     conn.close();
   }
@@ -411,15 +454,35 @@ export function spawnLadder(args: string[], o: { cwd: string; env?: NodeJS.Proce
   });
 }
 
+/** A ladder.config.json (users, and rules or a board when given), for `ladder settings import`. */
 export function writeConfig(dir: string, o: { monday?: Record<string, unknown>; rules?: Record<string, unknown>; name?: string } = {}): string {
   const path = join(dir, o.name ?? 'ladder.config.json');
   writeFileSync(path, JSON.stringify({ users: USERS, ...(o.rules ? { rules: o.rules } : {}), ...(o.monday ? { monday: o.monday } : {}) }, null, 2));
   return path;
 }
 
+/**
+ * The database's settings as a configuration file would set them (users, and rules or a board when given):
+ * what `ladder settings import` does, in-process. Creates the database when it does not exist yet.
+ */
+export function importSettings(db: string, o: { monday?: Record<string, unknown>; rules?: Record<string, unknown> } = {}): void {
+  const ladder = openTestLadder(db);
+  try {
+    const next = importConfigFile(ladder.engine.settings, { users: USERS, ...(o.rules ? { rules: o.rules } : {}), ...(o.monday ? { monday: o.monday } : {}) }, 'test settings');
+    if (diffSettings(ladder.engine.settings, next).length) ladder.engine.changeSettings(next, { by: 'test', role: 'sales.ops', now: TEST_SETTINGS_AT, change: 'test settings', source: 'cli' });
+  } finally { ladder.close(); }
+}
+
 // ---- fixtures ----
 
 const SCORES3 = { S1: 'LIKELY', S2: 'CONFIRMED', S3: 'LIKELY', S4: 'NOT_PRESENT' } as const;
+/** A contact's LinkedIn profile (contacts are LinkedIn profiles or e-mail addresses on every path). */
+export const contact = (i: number | string) => `https://www.linkedin.com/in/c${i}`;
+/** A fixture step that must be applied: a refusal in a fixture is a broken fixture. */
+function must<T extends { status: string }>(r: T): T {
+  if (r.status === 'refused') throw new Error(`fixture step refused: ${(r as unknown as { why: string }).why}`);
+  return r;
+}
 export const sig = (id: string, code: SignalCode, contact: string, when: string) =>
   ({ type: 'SIGNAL' as const, signal: { id, code, contact, at: when, ...(code === 'E1' ? { interaction: 'comment' as const } : {}) } });
 
@@ -434,19 +497,19 @@ export function buildSweepFixture(path: string, n: number, seed: number, monday?
   const { store, engine } = openEngine(path, { monday });
   const r = rng(seed);
   try {
-    store.sqlite.transaction(() => {
+    engine.batch((ops) => {
       for (let i = 0; i < n; i++) {
         const d = `sweep${i}.example.com`;
         const when = at(T0, 0, r.int(0, 72));
-        engine.addAccountInTx({ domain: d, name: `Sweep ${i}`, hq: 'Berlin', tier: 'Tier 1', icpScore: 70, facts: PASSING_FACTS }, { ...OPS, at: when, now: when, source: 'cli' });
+        must(ops.addAccount({ domain: d, name: `Sweep ${i}`, hq: 'Berlin', tier: 'Tier 1', icpScore: 70, facts: PASSING_FACTS }, { ...OPS, at: when, now: when, source: 'cli' }));
         const kind = i % 10;
-        const send = (body: Record<string, unknown>, t: string, who: typeof OPS | typeof CRO = OPS) => engine.applyInTx({ account: d, source: 'cli', now: t, event: { ...body, at: t, ...who } as LadderEvent });
-        if (kind <= 1) send(sig(`s${i}`, 'E1', `c${i}`, when), when);
-        else if (kind <= 6) send(sig(`s${i}`, 'E3', `c${i}`, when), when);
-        else if (kind === 7) { send(sig(`s${i}`, 'E3', `c${i}`, when), when); send({ type: 'DOSSIER', scores: SCORES3 }, when); }
-        else if (kind === 8) send(sig(`s${i}`, 'E1', `c${i}`, at(T0, 150)), at(T0, 150));
+        const send = (body: Record<string, unknown>, t: string, who: typeof OPS | typeof CRO = OPS) => must(ops.submit({ account: d, source: 'cli', now: t, event: { ...body, at: t, ...who } as LadderEvent }));
+        if (kind <= 1) send(sig(`s${i}`, 'E1', contact(i), when), when);
+        else if (kind <= 6) send(sig(`s${i}`, 'E3', contact(i), when), when);
+        else if (kind === 7) { send(sig(`s${i}`, 'E3', contact(i), when), when); send({ type: 'DOSSIER', scores: SCORES3 }, when); }
+        else if (kind === 8) send(sig(`s${i}`, 'E1', contact(i), at(T0, 150)), at(T0, 150));
       }
-    })();
+    });
   } finally { store.close(); }
   return { accounts: n, sweepAt: at(T0, 200) };
 }
@@ -458,18 +521,18 @@ export function buildSweepFixture(path: string, n: number, seed: number, monday?
 export function buildPushFixture(path: string, n: number, monday: MondayConfig): { accounts: number; comments: number } {
   const { store, engine } = openEngine(path, { monday });
   try {
-    store.sqlite.transaction(() => {
+    engine.batch((ops) => {
       for (let i = 0; i < n; i++) {
         const d = `push${i}.example.com`;
         const when = at(T0, 0, i % 24);
-        engine.addAccountInTx({ domain: d, name: `Push Co ${i}`, hq: i % 2 ? 'Berlin' : 'Austin', tier: i % 3 ? 'Tier 1' : 'Tier 2', icpScore: 50 + (i % 50), facts: PASSING_FACTS }, { ...OPS, at: when, now: when, source: 'cli' });
-        const send = (body: Record<string, unknown>, who: typeof OPS | typeof CRO = OPS) => engine.applyInTx({ account: d, source: 'cli', now: when, event: { ...body, at: when, ...who } as LadderEvent });
-        send(sig(`p${i}`, 'E1', `c${i}`, when));
+        must(ops.addAccount({ domain: d, name: `Push Co ${i}`, hq: i % 2 ? 'Berlin' : 'Austin', tier: i % 3 ? 'Tier 1' : 'Tier 2', icpScore: 50 + (i % 50), facts: PASSING_FACTS }, { ...OPS, at: when, now: when, source: 'cli' }));
+        const send = (body: Record<string, unknown>, who: typeof OPS | typeof CRO = OPS) => must(ops.submit({ account: d, source: 'cli', now: when, event: { ...body, at: when, ...who } as LadderEvent }));
+        send(sig(`p${i}`, 'E1', contact(i), when));
         send({ type: 'DOSSIER', scores: SCORES3, evidence: { S1: `partner revenue ${i}` } });
         if (i % 3 === 0) send({ type: 'CRO_CONFIRM', note: `go ${i}` }, CRO);
         if (i % 3 === 1) send({ type: 'CRO_DISPUTE', reason: `weak S3 ${i}` }, CRO);
       }
-    })();
+    });
     const comments = store.sqlite.prepare('select count(*) from monday_comments').pluck().get() as number;
     return { accounts: n, comments };
   } finally { store.close(); }

@@ -30,7 +30,7 @@ describe('signal notes through the engine', () => {
     expect(kept.sender).toBe('mining.mind');
     expect(kept.body).toContain('Her DM is the first inbound of the week.');
     const event = env.store.sqlite.prepare("select payload from events where type = 'SIGNAL'").get() as { payload: string };
-    expect(JSON.parse(event.payload).signal).toMatchObject({ code: 'E3', contact: 'https://www.linkedin.com/in/janedoe', at: '2026-04-17T21:20:00.000Z' });
+    expect(JSON.parse(event.payload).signal).toMatchObject({ code: 'E3', contact: 'linkedin.com/in/janedoe', at: '2026-04-17T21:20:00.000Z' });
   });
 
   it('records a re-sent note once', () => {

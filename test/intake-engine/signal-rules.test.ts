@@ -14,7 +14,7 @@ function account() {
   env.engine.addAccount({ domain: 'acme.com', name: 'Acme', hq: 'Berlin', tier: 'Tier 1', icpScore: 80, facts: PASSING_FACTS }, { ...ops, at: T0, now: T0, source: 'cli' });
   let n = 0;
   return (at: string, code: SignalCode, contact: string, interaction?: E1Interaction) =>
-    env.engine.submit({ account: 'acme.com', source: 'cli', now: at, event: { type: 'SIGNAL', ...ops, at, signal: { id: `s${++n}`, code, contact, at, ...(interaction ? { interaction } : {}) } } }).after;
+    env.engine.submit({ account: 'acme.com', source: 'cli', now: at, event: { type: 'SIGNAL', ...ops, at, signal: { id: `s${++n}`, code, contact: `https://www.linkedin.com/in/${contact}`, at, ...(interaction ? { interaction } : {}) } } }).after;
 }
 
 describe('signal rules on the ladder', () => {
@@ -27,7 +27,7 @@ describe('signal rules on the ladder', () => {
     const signal = account();
     signal(T0, 'E1', 'jane', 'like');
     signal(day(T0, 10), 'E1', 'jane', 'like');
-    expect(signal(day(T0, 29), 'E1', 'jane', 'like')).toEqual({ stage: 'MQL', substate: null });
+    expect(signal(day(T0, 29), 'E1', 'jane', 'like')).toEqual({ stage: 'MQL', substate: 'dossier' });
   });
 
   it('three likes spread over 40 days do not', () => {
@@ -47,7 +47,7 @@ describe('signal rules on the ladder', () => {
   it('the same two engagements by two different contacts are not E8', () => {
     const signal = account();
     signal(T0, 'E1', 'jane', 'comment');
-    expect(signal(day(T0, 12), 'E2', 'raj')).toEqual({ stage: 'MQL', substate: null });
+    expect(signal(day(T0, 12), 'E2', 'raj')).toEqual({ stage: 'MQL', substate: 'dossier' });
   });
 
   it('a 120-day-old signal counts half', () => {
@@ -66,7 +66,7 @@ describe('signal rules on the ladder', () => {
   it('a signal on an account whose gates fail is logged and the account stays', () => {
     env = tempEngine();
     env.engine.addAccount({ domain: 'small.com', name: 'Small', hq: 'Oslo', tier: 'Tier 3', icpScore: 40, facts: { ...PASSING_FACTS, employees: 60 } }, { ...ops, at: T0, now: T0, source: 'cli' });
-    const a = env.engine.submit({ account: 'small.com', source: 'cli', now: T0, event: { type: 'SIGNAL', ...ops, at: T0, signal: { id: 'x', code: 'E3', contact: 'k', at: T0 } } });
+    const a = env.engine.submit({ account: 'small.com', source: 'cli', now: T0, event: { type: 'SIGNAL', ...ops, at: T0, signal: { id: 'x', code: 'E3', contact: 'https://www.linkedin.com/in/k', at: T0 } } });
     expect(a.after.stage).toBe('PROSPECT');
     expect((env.store.sqlite.prepare("select count(*) n from events where type='SIGNAL'").get() as { n: number }).n).toBe(1);
   });

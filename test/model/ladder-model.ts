@@ -69,7 +69,7 @@ export function eventOnly(e: ModelEvent): LadderEvent {
 const OPS = { by: 'ana', role: 'sales.ops' } as const;
 const CRO = { by: 'marcus', role: 'cro' } as const;
 /** The contact whose second engagement within 30 days is a derived E8 (HO 3.2.1, DOMAIN decision). */
-export const REPEAT_CONTACT = 'https://linkedin.com/in/jane';
+export const REPEAT_CONTACT = 'linkedin.com/in/jane';
 
 type Body = { [K in LadderCommandEvent['type']]: Omit<Extract<LadderCommandEvent, { type: K }>, 'at' | 'by' | 'role'> }[LadderCommandEvent['type']];
 /**
@@ -83,7 +83,9 @@ const signal = (code: 'E1' | 'E3' | 'E4', contact: (n: number) => string, intera
     type: 'SIGNAL',
     signal: { id: `sig-${n}`, code, contact: contact(n), at, ...(interaction ? { interaction } : {}) },
   });
-const fresh = (n: number) => `https://linkedin.com/in/contact-${n}`;
+// Contacts in their canonical key (rules/contact.ts): the engine reduces every contact to it before the
+// machine sees it, so the model's machine must see the same.
+const fresh = (n: number) => `linkedin.com/in/contact-${n}`;
 const likely = (n: 2 | 3) => ({ S1: 'LIKELY', S2: 'LIKELY', S3: n === 3 ? 'LIKELY' : 'UNVERIFIED', S4: 'NOT_PRESENT' } as const);
 
 /**
@@ -101,6 +103,9 @@ export const TEMPLATES: readonly Template[] = [
   { key: 'FACTS decisionMakerProximity=direct', who: OPS, body: () => ({ type: 'FACTS', facts: { decisionMakerProximity: 'direct' } }) },
   // Makes G1 pass (LQ 3.1: 200+ employees).
   { key: 'FACTS employees=1200', who: OPS, body: () => ({ type: 'FACTS', facts: { employees: 1200 } }) },
+  // A manual verdict on a gate the facts decide (G1 computes pass or fail in both profiles): always refused,
+  // so no manual verdict ever clears a computed failure (DOMAIN "ICP gates"; issue 11).
+  { key: 'FACTS manual G1 pass', who: OPS, body: () => ({ type: 'FACTS', facts: {}, verdict: { gate: 'G1', pass: true, why: 'trust me' } }) },
   { key: 'DOSSIER 3 LIKELY', who: OPS, body: () => ({ type: 'DOSSIER', scores: likely(3) }) },
   { key: 'DOSSIER 2 LIKELY', who: OPS, body: () => ({ type: 'DOSSIER', scores: likely(2) }) },
   { key: 'CRO_CONFIRM', who: CRO, body: () => ({ type: 'CRO_CONFIRM' }) },

@@ -13,7 +13,7 @@ import { stageOf } from '../../machines/stage.js';
 import { RefusedError } from '../../src/engine/errors.js';
 import { sweep } from '../../src/engine/sweep.js';
 import { actors, events, refusals, stageHistory, timers } from '../../src/store/schema.js';
-import { tempEngine } from '../helpers/store.js';
+import { SYSTEM, tempEngine } from '../helpers/store.js';
 import {
   createLadderModel, describePath, edgeKey, eventOnly, isTimerEvent, missingEdges, replayPath, selectedTransition,
   stateKeysOf, T0, type EdgeKey, type LadderModel, type ModelPath, type ModelState,
@@ -83,7 +83,7 @@ function runOnEngine(path: ModelPath, m: LadderModel) {
         const row = store.db.select().from(timers)
           .where(and(eq(timers.account, profile.domain), eq(timers.timerId, event.type), eq(timers.status, 'pending'))).get();
         expect(row?.dueAt, `${where}: due time of the stored timer`).toBe(event.at);
-        const swept = sweep(engine, { now: row!.dueAt });
+        const swept = sweep(engine, { now: row!.dueAt, as: SYSTEM });
         expect(swept.fired, `${where}: timers fired by the sweep`).toBe(1);
       } else {
         const applied = engine.submit({ account: profile.domain, source: 'cli', now: event.at, event: event as LadderCommandEvent });

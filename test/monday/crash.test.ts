@@ -23,7 +23,7 @@ function phaseA(hh: Harness) {
   const t = at(T0, 0, 1);
   for (const a of ACCOUNTS) {
     addAccount(hh, a);
-    send(hh, a, signal(`a-${a}`, 'E1', 'jane', t), t);
+    send(hh, a, signal(`a-${a}`, 'E1', 'https://www.linkedin.com/in/jane', t), t);
   }
 }
 /** Phase B: the items exist; dossiers and CRO decisions (column writes and comments on existing items). */

@@ -3,6 +3,7 @@
 // with the audit comments HO 4.4 asks for, in at most ceil(50/25) + 2 = 4 requests per push.
 import { afterEach, describe, expect, it } from 'vitest';
 import { sweep } from '../../src/engine/sweep.js';
+import { SYSTEM } from '../helpers/store.js';
 import { mondayComments } from '../../src/store/schema.js';
 import type { PushResult } from '../../src/monday/pusher.js';
 import {
@@ -23,17 +24,18 @@ const contact = (a: string) => `https://linkedin.com/in/${a.split('.')[0]}`;
 
 /** The comments each persona's item must carry at the end, oldest first (HO 4.4, HO 3.6). */
 const EXPECTED: Record<Persona, RegExp[]> = {
-  mql: [/^MQL classification/],
+  // Machine v2: a new MQL owes its dossier within 1 business day (MQL: dossier); the day-3 sweep flags the breach.
+  mql: [/^MQL classification/, /^SLA breach: dossier SLA: 1 business day passed at .* while MQL: dossier\./],
   won: [/^MQL classification/, /^SQL dossier/, /^CRO confirmed/, /^SQL: confirmed → BRIEFING_READY/, /^BRIEFING_READY → ASSESSMENT_QUALIFIED/, /^ASSESSMENT_QUALIFIED → WON/],
   dispute: [/^MQL classification/, /^SQL dossier/, /^CRO disputed/],
-  flag: [/^MQL classification/, /^SQL dossier/, /^CRO flagged/, /^Timed regression SQL: confirmed → MQL/],
-  weak: [/^MQL classification/, /^SQL dossier .*: 2 of S1-S4 CONFIRMED\/LIKELY → MQL\./],
-  override: [/^CRO override of failed gate G4[^]*MQL classification/],
-  e3: [/^Fast track to SQL: dossier \(strong\)/, /^SQL dossier/, /^CRO confirmed/, /^Timed regression SQL: confirmed → MQL/],
+  flag: [/^MQL classification/, /^SQL dossier/, /^CRO flagged/, /^Timed regression SQL: confirmed → MQL: nurture:/],
+  weak: [/^MQL classification/, /^SQL dossier .*: 2 of S1-S4 CONFIRMED\/LIKELY → MQL: nurture\./],
+  override: [/^CRO override of failed gate G4[^]*MQL classification/, /^SLA breach: dossier SLA: 1 business day passed at .* while MQL: dossier\./],
+  e3: [/^Fast track to SQL: dossier \(strong\)/, /^SQL dossier/, /^CRO confirmed/, /^Timed regression SQL: confirmed → MQL: nurture:/],
   e4: [/^Fast track to SQL: confirmed \(E4\)/, /^SQL: confirmed → BRIEFING_READY/, /^BRIEFING_READY → RECYCLED/],
   dq: [/^MQL classification/, /^Disqualified \(opt-out\)/],
-  stale: [/^MQL classification/, /^SQL dossier/, /^CRO confirmed/, /^Timed regression SQL: confirmed → MQL/],
-  sla: [/^Fast track to SQL: dossier \(strong\)/, /^SLA breach: dossier SLA/, /^Timed regression SQL: dossier → MQL/],
+  stale: [/^MQL classification/, /^SQL dossier/, /^CRO confirmed/, /^Timed regression SQL: confirmed → MQL: nurture:/],
+  sla: [/^Fast track to SQL: dossier \(strong\)/, /^SLA breach: dossier SLA: 1 business day passed at .* while SQL: dossier\./, /^Timed regression SQL: dossier → MQL: nurture:/],
 };
 
 const THREE = { S1: 'LIKELY', S2: 'CONFIRMED', S3: 'LIKELY', S4: 'NOT_PRESENT' };
@@ -125,12 +127,17 @@ describe('the happy path: 50 accounts up the ladder, pushed to the board', () =>
     expect(hh.emu.state.item(itemIdOf(hh, 'won-0.example.com')!)!.columns.status_stage!.text).toBe('WON');
 
     // Day 3: the sweep flags the dossier SLA the 'sla' accounts missed (HO 4.3: 1 business day).
-    sweep(hh.engine, { now: at(T0, 3) });
+    sweep(hh.engine, { now: at(T0, 3), as: SYSTEM });
     await pushNow('SLA sweep');
     expect(hh.emu.state.item(itemIdOf(hh, 'sla-0.example.com')!)!.columns.status_sla!.text).toBe('BREACH');
+    // Machine v2: so did the MQLs still owing their dossier (MQL: dossier), shown on the board as MQL with BREACH.
+    const mqlItem = hh.emu.state.item(itemIdOf(hh, 'mql-0.example.com')!)!;
+    expect([mqlItem.columns.status_stage!.text, mqlItem.columns.status_sla!.text]).toEqual(['MQL', 'BREACH']);
+    const weakItem = hh.emu.state.item(itemIdOf(hh, 'weak-0.example.com')!)!; // MQL: nurture owes no dossier
+    expect([weakItem.columns.status_stage!.text, weakItem.columns.status_sla!.text]).toEqual(['MQL', 'OK']);
 
     // Day 33: SQL with no engagement for 30 days → MQL (HO 3.5), dated when it fell due.
-    sweep(hh.engine, { now: at(T0, 33) });
+    sweep(hh.engine, { now: at(T0, 33), as: SYSTEM });
     await pushNow('regression sweep');
     const flagged = hh.emu.state.item(itemIdOf(hh, 'flag-0.example.com')!)!;
     expect([flagged.columns.status_stage!.text, flagged.columns.status_priority!.text]).toEqual(['MQL', 'normal']);
@@ -149,7 +156,7 @@ describe('the happy path: 50 accounts up the ladder, pushed to the board', () =>
     // HO 4.4: who verified, which signals, the first-touch source, the date.
     expect(bodiesOf('mql-0.example.com')[0]).toBe([
       'MQL classification — verified by ana (sales.ops), 2026-03-02.',
-      'Signals: E1 (https://linkedin.com/in/mql-0, 2026-03-02).',
+      'Signals: E1 (linkedin.com/in/mql-0, 2026-03-02).', // the contact as stored: canonical LinkedIn profile
       'First touch: E1 (2026-03-02).',
     ].join('\n'));
     // The dossier with S1-S4 and their evidence.
@@ -168,11 +175,12 @@ describe('the happy path: 50 accounts up the ladder, pushed to the board', () =>
       'Why justified: the CEO sponsors the partner budget',
       'Compensating signals: named exec referral; AWS co-sell reference',
       'MQL classification — verified by marcus (cro), 2026-03-02.',
-      'Signals: E1 (https://linkedin.com/in/override-0, 2026-03-02).',
+      'Signals: E1 (linkedin.com/in/override-0, 2026-03-02).',
       'First touch: E1 (2026-03-02).',
     ].join('\n'));
     expect(bodiesOf('dq-0.example.com')[1]).toBe('Disqualified (opt-out) — ana (sales.ops), 2026-03-03. asked to be removed Added to the suppression list: never re-engage (HO 5.6).');
-    expect(bodiesOf('stale-0.example.com')[3]).toBe('Timed regression SQL: confirmed → MQL: 30 days without engagement (due 2026-04-01T12:00:00.000Z; HO 3.5).');
+    expect(bodiesOf('mql-0.example.com')[1]).toBe('SLA breach: dossier SLA: 1 business day passed at 2026-03-03T11:00:00.000Z while MQL: dossier.');
+    expect(bodiesOf('stale-0.example.com')[3]).toBe('Timed regression SQL: confirmed → MQL: nurture: 30 days without engagement (due 2026-04-01T12:00:00.000Z; HO 3.5).');
 
     // verify agrees with the direct comparison above: nothing drifted, nothing missing, nothing foreign.
     const v = await hh.verify();
@@ -191,8 +199,8 @@ describe('the happy path: 50 accounts up the ladder, pushed to the board', () =>
     const itemId = itemIdOf(h, a)!;
     const from = h.emu.requests.length;
     const t = at(T0, 0, 1);
-    send(h, a, signal('c1', 'E1', 'jane', t), t);
-    send(h, a, signal('c2', 'E2', 'joe', t), t);
+    send(h, a, signal('c1', 'E1', 'https://www.linkedin.com/in/jane', t), t);
+    send(h, a, signal('c2', 'E2', 'https://www.linkedin.com/in/joe', t), t);
     send(h, a, { type: 'DOSSIER', scores: THREE }, t);
     send(h, a, { type: 'CRO_FLAG' }, t, CRO);
     send(h, a, { type: 'BRIEFING_SCHEDULED' }, t);

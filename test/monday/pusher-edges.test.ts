@@ -16,7 +16,7 @@ describe('monday push, at the edges', () => {
     h = await harness(em);
     for (const d of ['a.com', 'b.com', 'c.co.uk']) {
       addAccount(h, d, { name: d.toUpperCase() });
-      send(h, d, signal(`s-${d}`, 'E1', 'jane', t1), t1);
+      send(h, d, signal(`s-${d}`, 'E1', 'https://www.linkedin.com/in/jane', t1), t1);
     }
     const r = await h.push();
     expect(r).toMatchObject({ requests: 3, created: 3, commentsPosted: 3, columnWrites: 0, pendingItems: 0, pendingComments: 0, deadItems: 0, deadComments: 0, gaveUp: null });
@@ -28,7 +28,7 @@ describe('monday push, at the edges', () => {
     h = await harness(em);
     addAccount(h, 'a.com');
     expect((await h.push()).requests).toBe(2); // lookup + create
-    send(h, 'a.com', signal('s1', 'E1', 'jane', t1), t1);
+    send(h, 'a.com', signal('s1', 'E1', 'https://www.linkedin.com/in/jane', t1), t1);
     expect((await h.push()).requests).toBe(1);
     expect((await h.push()).requests).toBe(0);
   });
@@ -37,7 +37,7 @@ describe('monday push, at the edges', () => {
     h = await harness(em, { monday: { columns: { firstTouch: 'text_no_such_column' } } });
     for (const d of ['a.com', 'b.com']) addAccount(h, d);
     const r = await h.push();
-    expect(r.gaveUp).toBe('creating items failed: InvalidColumnIdException: This column ID doesn\'t exist for the board; fix: the column id is not on the board: fix monday.columns in ladder.config.json, then run ladder monday push');
+    expect(r.gaveUp).toBe('creating items failed: InvalidColumnIdException: This column ID doesn\'t exist for the board; fix: the column id is not on the board: fix it with ladder settings set monday.columns.… ID, then run ladder monday push');
     expect(r).toMatchObject({ deadItems: 0, pendingItems: 2, created: 0 });
     expect(h.emu.state.items(BOARD)).toHaveLength(0);
   });
@@ -66,7 +66,7 @@ describe('monday push, at the edges', () => {
     addAccount(h, 'busy.com');
     await h.push();
     const itemId = itemIdOf(h, 'busy.com')!;
-    send(h, 'busy.com', signal('s1', 'E1', 'jane', t1), t1);
+    send(h, 'busy.com', signal('s1', 'E1', 'https://www.linkedin.com/in/jane', t1), t1);
     h.emu.faults.queue('lostResponse');
     const lost = await h.push({ maxRounds: 1 });
     expect(lost).toMatchObject({ commentsPosted: 0, pendingComments: 1, retries: 1 });
@@ -83,7 +83,7 @@ describe('monday push, at the edges', () => {
     for (const d of ['gone.com', 'fine.com']) addAccount(h, d);
     await h.push();
     h.emu.state.deleteItem(itemIdOf(h, 'gone.com')!);
-    for (const d of ['gone.com', 'fine.com']) send(h, d, signal(`s-${d}`, 'E1', 'jane', t1), t1);
+    for (const d of ['gone.com', 'fine.com']) send(h, d, signal(`s-${d}`, 'E1', 'https://www.linkedin.com/in/jane', t1), t1);
     const r = await h.push();
     expect(r).toMatchObject({ deadItems: 1, deadComments: 1, columnWrites: 1, commentsPosted: 1, pendingItems: 0, pendingComments: 0 });
     const dead = deadLetters(h);

@@ -28,7 +28,7 @@ describe('the GraphQL documents Ladder sends', () => {
     const t1 = at(T0, 0, 1);
     for (const a of ['known.example.com', 'new-1.example.com', 'new-2.example.com']) {
       addAccount(h, a);
-      send(h, a, signal(`s-${a}`, 'E1', 'jane', t1), t1);
+      send(h, a, signal(`s-${a}`, 'E1', 'https://www.linkedin.com/in/jane', t1), t1);
     }
     // Push 1: Lookup, Create, then a Push with column writes (the matched item) and comments.
     expect(await h.push({ transport: rec.transport })).toMatchObject({ matched: 1, created: 2, commentsPosted: 3, pendingComments: 0 });

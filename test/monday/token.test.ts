@@ -1,7 +1,9 @@
 // Issue 4, "Done means" 6: the monday token never leaves the process in text. The built CLI runs a whole
 // flow against the emulator (push, status, verify, repair, and the error cases: wrong board, wrong token,
-// no token, a token file), and every stdout/stderr, every row of every table, the database files' bytes,
-// the configuration files and the emulator's request log are searched for it. Needs `npm run build`.
+// no token, a token file), and every stdout/stderr, every row of every table (the settings included), the
+// database files' bytes, the imported settings files and the emulator's request log are searched for it.
+// The board is a setting of the database (`ladder settings import` / `settings set`); the token never is: it
+// comes from MONDAY_API_TOKEN or the file monday.tokenFile names. Needs `npm run build`.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -45,12 +47,10 @@ describe('the monday token', () => {
     const wrongBoard = config('wrong-board.json', { boardId: '999' });
     const tokenFile = join(dir, 'monday.token');
     writeFileSync(tokenFile, `${TOKEN}\n`);
-    const fromFile = config('token-file.json', { tokenFile });
-    const eager = config('push-after.json', { pushAfterCommands: true });
 
-    const ladder = (db: string, cfg: string, args: string[], env: Record<string, string | undefined> = { MONDAY_API_TOKEN: TOKEN }) =>
+    const ladder = (db: string, args: string[], env: Record<string, string | undefined> = { MONDAY_API_TOKEN: TOKEN }) =>
       new Promise<Run>((done) => {
-        const argv = ['--db', join(dir, db), '--config', cfg, ...args];
+        const argv = ['--db', join(dir, db), ...args];
         execFile(process.execPath, [CLI, ...argv], { cwd: dir, env: { ...baseEnv, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
           const run = { args, code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr };
           runs.push(run);
@@ -58,8 +58,8 @@ describe('the monday token', () => {
         });
       });
     const exits = (r: Run, code: number) => expect(r.code, `ladder ${r.args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(code);
-    const ok = async (db: string, cfg: string, args: string[], env?: Record<string, string | undefined>) => {
-      const r = await ladder(db, cfg, args, env);
+    const ok = async (db: string, args: string[], env?: Record<string, string | undefined>) => {
+      const r = await ladder(db, args, env);
       exits(r, 0);
       return r;
     };
@@ -67,55 +67,64 @@ describe('the monday token', () => {
 
     // A wrong board id, on its own database, alongside the main flow: push and verify say what is wrong.
     const wrongBoardFlow = (async () => {
-      await ok('wrong.db', wrongBoard, ['init']);
-      await ok('wrong.db', wrongBoard, ['--as', 'ana', ...now(0), 'account', 'add', 'other.com', '--name', 'Other', '--hq', 'Oslo', '--tier', 'Tier 2', '--icp', '60']);
-      const badBoard = await ladder('wrong.db', wrongBoard, ['monday', 'push']);
+      await ok('wrong.db', ['init']);
+      await ok('wrong.db', ['--as', 'sales.ops', ...now(0), 'settings', 'import', wrongBoard]);
+      await ok('wrong.db', ['--as', 'ana', ...now(0), 'account', 'add', 'other.com', '--name', 'Other', '--hq', 'Oslo', '--tier', 'Tier 2', '--icp', '60']);
+      const badBoard = await ladder('wrong.db', ['monday', 'push']);
       exits(badBoard, 4);
       expect(badBoard.stderr).toMatch(/InvalidBoardIdException: Board not found; fix: the board id is wrong/);
-      const badBoardJson = await ladder('wrong.db', wrongBoard, ['--json', 'monday', 'verify']);
+      const badBoardJson = await ladder('wrong.db', ['--json', 'monday', 'verify']);
       exits(badBoardJson, 4);
       expect(badBoardJson.stdout).toContain('board 999 not found');
     })();
 
     // The flow: an account qualifies (MQL), then push, status, verify.
-    await ok('ladder.db', good, ['init']);
-    await ok('ladder.db', good, ['--as', 'ana', ...now(0), 'account', 'add', 'acme.com', '--name', 'Acme', '--hq', 'Berlin', '--tier', 'Tier 1', '--icp', '82']);
-    await ok('ladder.db', good, ['--as', 'ana', ...now(0), 'facts', 'acme.com', '--fact', 'employees=1200', '--fact', 'partnerProgram=AWS', '--fact', 'namedReferral=true', '--fact', 'revenueUsd=120000000']);
-    await ok('ladder.db', good, ['--as', 'ana', ...now(0, 1), 'signal', 'acme.com', '--code', 'E1', '--interaction', 'comment', '--contact', 'https://linkedin.com/in/jane']);
-    const pushed = await ok('ladder.db', good, [...now(0, 4), 'monday', 'push']);
+    await ok('ladder.db', ['init']);
+    // Before the import the board is not known: no push, and no token is needed to say so.
+    const noBoard = await ladder('ladder.db', ['monday', 'push']);
+    exits(noBoard, 2);
+    expect(noBoard.stderr).toContain('monday: no board configured');
+    await ok('ladder.db', ['--as', 'sales.ops', ...now(0), 'settings', 'import', good]);
+    await ok('ladder.db', ['--as', 'ana', ...now(0), 'account', 'add', 'acme.com', '--name', 'Acme', '--hq', 'Berlin', '--tier', 'Tier 1', '--icp', '82']);
+    await ok('ladder.db', ['--as', 'ana', ...now(0), 'facts', 'acme.com', '--fact', 'employees=1200', '--fact', 'partnerProgram=AWS', '--fact', 'namedReferral=true', '--fact', 'revenueUsd=120000000']);
+    await ok('ladder.db', ['--as', 'ana', ...now(0, 1), 'signal', 'acme.com', '--code', 'E1', '--interaction', 'comment', '--contact', 'https://linkedin.com/in/jane']);
+    const pushed = await ok('ladder.db', [...now(0, 4), 'monday', 'push']);
     expect(pushed.stdout).toContain('1 created');
     expect(pushed.stdout).toContain('1 comments posted');
     expect(emu.state.items(BOARD)).toHaveLength(1);
     const itemId = emu.state.items(BOARD)[0]!.id;
     const stageOnBoard = () => emu.state.item(itemId)!.columns.status_stage!.text;
     expect(stageOnBoard()).toBe('MQL');
-    expect(JSON.parse((await ok('ladder.db', good, ['--json', 'monday', 'status'])).stdout)).toMatchObject({ posted: 1, deadItems: 0 });
-    expect((await ok('ladder.db', good, ['monday', 'verify'])).stdout).toContain('equal: 1');
+    expect(JSON.parse((await ok('ladder.db', ['--json', 'monday', 'status'])).stdout)).toMatchObject({ posted: 1, deadItems: 0 });
+    expect((await ok('ladder.db', ['monday', 'verify'])).stdout).toContain('equal: 1');
 
     // A hand edit on the board: verify fails (exit 5) naming it; --repair and push fix it.
     emu.state.setColumnValue(itemId, 'status_stage', { label: 'WON' });
-    const drift = await ladder('ladder.db', good, ['monday', 'verify']);
+    const drift = await ladder('ladder.db', ['monday', 'verify']);
     exits(drift, 5);
     expect(drift.stdout).toContain(`drift acme.com (item ${itemId}) status_stage: board "WON" ≠ machine "MQL"`);
-    await ok('ladder.db', good, ['--json', 'monday', 'verify', '--repair']);
-    await ok('ladder.db', good, ['monday', 'push']);
+    await ok('ladder.db', ['--json', 'monday', 'verify', '--repair']);
+    await ok('ladder.db', ['monday', 'push']);
     expect(stageOnBoard()).toBe('MQL');
 
     // A command that pushes by itself (monday.pushAfterCommands).
-    const eagerRun = await ok('ladder.db', eager, ['--as', 'ana', ...now(1), 'dossier', 'acme.com', '--s1', 'likely', '--s2', 'likely', '--s3', 'confirmed', '--s4', 'not_present']);
+    await ok('ladder.db', ['--as', 'ana', ...now(1), 'settings', 'set', 'monday.pushAfterCommands', 'true']);
+    const eagerRun = await ok('ladder.db', ['--as', 'ana', ...now(1), 'dossier', 'acme.com', '--s1', 'likely', '--s2', 'likely', '--s3', 'confirmed', '--s4', 'not_present']);
     expect(eagerRun.stderr).toContain('monday push:');
     expect(stageOnBoard()).toBe('SQL: review');
+    await ok('ladder.db', ['--as', 'ana', ...now(1), 'settings', 'set', 'monday.pushAfterCommands', 'false']);
 
     // Errors: a wrong token (refused: 401) and no token at all, with work waiting (a stage move and its comment).
-    await ok('ladder.db', good, ['--as', 'ana', ...now(1, 3), 'archive', 'acme.com', '--reason', 'went quiet']);
-    const refused = await ladder('ladder.db', good, ['monday', 'push'], { MONDAY_API_TOKEN: WRONG_TOKEN });
+    await ok('ladder.db', ['--as', 'ana', ...now(1, 3), 'archive', 'acme.com', '--reason', 'went quiet']);
+    const refused = await ladder('ladder.db', ['monday', 'push'], { MONDAY_API_TOKEN: WRONG_TOKEN });
     exits(refused, 4);
     expect(refused.stderr).toMatch(/Unauthorized: Not Authenticated; fix: monday refused the token/);
-    const missing = await ladder('ladder.db', good, ['monday', 'push'], {});
+    const missing = await ladder('ladder.db', ['monday', 'push'], {});
     exits(missing, 2);
     expect(missing.stderr).toContain('MONDAY_API_TOKEN: not set');
     // The token from a file (monday.tokenFile) delivers what the refused pushes left: nothing was dead-lettered.
-    const fromFileRun = await ok('ladder.db', fromFile, ['monday', 'push'], {});
+    await ok('ladder.db', ['--as', 'ana', ...now(1, 4), 'settings', 'set', 'monday.tokenFile', tokenFile], {});
+    const fromFileRun = await ok('ladder.db', ['monday', 'push'], {});
     expect(fromFileRun.stdout).toMatch(/1 comments posted[^]*dead letters: 0 items, 0 comments/);
     expect(stageOnBoard()).toBe('ARCHIVED');
     await wrongBoardFlow;

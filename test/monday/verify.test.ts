@@ -18,7 +18,7 @@ async function boardInSync(): Promise<Harness> {
   const hh = await harness(em);
   const t = at(T0, 0, 1);
   for (const d of DOMAINS) addAccount(hh, d, { name: d.split('.')[0]!.toUpperCase() });
-  for (const d of DOMAINS.slice(0, 3)) send(hh, d, signal(`s-${d}`, 'E1', 'jane', t), t);
+  for (const d of DOMAINS.slice(0, 3)) send(hh, d, signal(`s-${d}`, 'E1', 'https://www.linkedin.com/in/jane', t), t);
   for (const d of DOMAINS.slice(1, 3)) send(hh, d, { type: 'DOSSIER', scores: { S1: 'LIKELY', S2: 'LIKELY', S3: 'LIKELY', S4: 'NOT_PRESENT' } }, t);
   send(hh, 'gamma.example.co.uk', { type: 'CRO_FLAG' }, t, CRO);
   const r = await hh.push();
@@ -128,7 +128,7 @@ describe('monday verify', () => {
   it('says what is wrong when the board id is', async () => {
     h = await boardInSync();
     const v = await h.verify({ cfg: { ...h.cfg, boardId: '999' } });
-    expect(v.error).toBe('board 999 not found (or not shared with the token\'s user): check monday.boardId in ladder.config.json');
+    expect(v.error).toBe('board 999 not found (or not shared with the token\'s user): check the board id (ladder settings show; ladder settings set monday.boardId ID)');
     expect(accountDomains(h)).toHaveLength(4);
     expect(itemsByDomain(h).size).toBe(4);
   });

@@ -41,10 +41,11 @@ describe('online backup while commands run', () => {
     const db = join(tmp.dir, 'live.db');
     const { store, engine } = openEngine(db);
     // Big enough (thousands of pages) that the backup copies it in many steps while the writer commits.
-    store.sqlite.transaction(() => {
-      for (const d of ACCOUNTS) engine.addAccountInTx({ domain: d, name: d, hq: 'Berlin', tier: 'Tier 1', icpScore: 80, facts: PASSING_FACTS }, { ...OPS, at: T0, now: T0, source: 'cli' });
-      for (let i = 0; i < 3000; i++) engine.addAccountInTx({ domain: `bulk${i}.example.com`, name: `Bulk ${i} ${'x'.repeat(200)}`, hq: 'Oslo', tier: 'Tier 3', icpScore: 40 }, { ...OPS, at: T0, now: T0, source: 'import' });
-    })();
+    const must = (r: { status: string }) => expect(r.status).toBe('applied');
+    engine.batch((ops) => {
+      for (const d of ACCOUNTS) must(ops.addAccount({ domain: d, name: d, hq: 'Berlin', tier: 'Tier 1', icpScore: 80, facts: PASSING_FACTS }, { ...OPS, at: T0, now: T0, source: 'cli' }));
+      for (let i = 0; i < 3000; i++) must(ops.addAccount({ domain: `bulk${i}.example.com`, name: `Bulk ${i} ${'x'.repeat(200)}`, hq: 'Oslo', tier: 'Tier 3', icpScore: 40 }, { ...OPS, at: T0, now: T0, source: 'import' }));
+    });
     const pages = store.sqlite.pragma('page_count', { simple: true }) as number;
     expect(pages).toBeGreaterThan(1000);
     store.close();

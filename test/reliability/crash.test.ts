@@ -18,12 +18,12 @@
 // every killed state, and on every resumed push with the board.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { startEmulator, type Emulator } from '../../src/monday/emulator/index.js';
 import { parseMondayConfig, type MondayConfig } from '../../src/monday/config.js';
 import {
   SECRET_TOKEN, T0, buildPushFixture, buildSweepFixture, checkInvariants, childEnv, contentHash, copyDb, ensureBuilt, fastTempDir,
-  diffDatabases, rng, scalar, spawnLadder, staleBuild, USERS, writeImportCsv, type Spawned,
+  diffDatabases, importSettings, rng, scalar, spawnLadder, staleBuild, writeImportCsv, type Spawned,
 } from '../helpers/reliability.js';
 
 const TRIALS = Number(process.env.LADDER_CRASH_TRIALS ?? 20);
@@ -54,10 +54,9 @@ const stretch: Record<string, number> = { sweep: 1, import: 1, push: 1 };
 type Tally = { trials: number; kills: number; landed: Record<Landing, number>; ranToEnd: number; ms: number; work: string };
 const tally = Object.fromEntries(KINDS.map((k) => [k, { trials: 0, kills: 0, landed: { before: 0, mid: 0, after: 0 }, ranToEnd: 0, ms: 0, work: '' }])) as Record<Kind, Tally>;
 
-function config(dir: string, monday: Record<string, unknown>): string {
-  const path = join(dir, 'ladder.config.json');
-  writeFileSync(path, JSON.stringify({ users: USERS, monday }));
-  return path;
+/** The board (and the users) are settings of the database: imported as `ladder settings import` would. */
+function useBoard(db: string, monday: Record<string, unknown>): void {
+  importSettings(db, { monday });
 }
 
 const leaks = (runs: Spawned[]) => runs.filter((r) => `${r.stdout}${r.stderr}`.includes(SECRET_TOKEN)).map((r) => r.args.join(' '));
@@ -75,14 +74,17 @@ beforeAll(async () => {
   const sweepTemplate = join(tmp.dir, 'sweep-template.db');
   const built = buildSweepFixture(sweepTemplate, SIZES.sweepAccounts, SEED, localCfg);
   expect(built.sweepAt).toBe(SWEEP_AT);
+  useBoard(sweepTemplate, LOCAL_BOARD);
   // import: an empty ladder and a big file.
   const importTemplate = join(tmp.dir, 'import-template.db');
   const init = await spawnLadder(['--db', importTemplate, 'init'], { cwd: tmp.dir, env });
   expect(init.code, init.stderr).toBe(0);
+  useBoard(importTemplate, LOCAL_BOARD);
   writeImportCsv(CSV, SIZES.importRows, SEED);
   // push: hundreds of items and comments waiting in the outbox.
   const pushTemplate = join(tmp.dir, 'push-template.db');
   const p = buildPushFixture(pushTemplate, SIZES.pushAccounts, localCfg);
+  useBoard(pushTemplate, LOCAL_BOARD);
 
   // The uninterrupted runs: how long a kill may wait, and what a crashed-then-resumed run must equal. They run
   // side by side, as the trials will, so their durations are measured under the same load.
@@ -94,17 +96,17 @@ beforeAll(async () => {
     const ref = join(dir, 'ladder.db');
     copyDb(template, ref);
     const emu = kind === 'push' ? await startEmulator({ port: 0, tokens: [SECRET_TOKEN] }) : null;
-    const cfg = config(dir, emu ? { endpoint: emu.url, ...PUSH_BOARD } : LOCAL_BOARD);
+    if (emu) useBoard(ref, { endpoint: emu.url, ...PUSH_BOARD });
     // How long the process takes to open the database before any work: kills are drawn after most of it.
-    const idle = await spawnLadder(['--db', ref, '--config', cfg, 'list', '--stage', 'WON'], { cwd: dir, env });
+    const idle = await spawnLadder(['--db', ref, 'list', '--stage', 'WON'], { cwd: dir, env });
     expect(idle.code, idle.stderr).toBe(0);
-    const r = await spawnLadder(['--db', ref, '--config', cfg, ...command(kind)], { cwd: dir, env });
+    const r = await spawnLadder(['--db', ref, ...command(kind)], { cwd: dir, env });
     expect(r.code, `${kind}: ${r.stderr}`).toBe(0);
     refs[kind] = { template, ref, ms: r.ms, startupMs: idle.ms };
     if (kind === 'import') {
       const report = JSON.parse(r.stdout) as { counts: Record<string, number> };
       refs.import.extra = report.counts;
-      tally.import.work = `${SIZES.importRows} rows (${report.counts.unique} unique, ${report.counts.duplicates} duplicates, ${report.counts.rejected} rejected)`;
+      tally.import.work = `${SIZES.importRows} rows (${report.counts.unique} unique, ${report.counts.tierReject} Tier Reject, ${report.counts.duplicates} duplicates, ${report.counts.rejected} rejected)`;
     }
     if (kind === 'sweep') tally.sweep.work = `${built.accounts} accounts, ${scalar(ref, "select count(*) from timers where status = 'fired'")} timers fired`;
     if (kind === 'push') tally.push.work = `${p.accounts} items, ${p.comments} comments, ${emu!.requests.length} requests`;
@@ -129,7 +131,7 @@ afterAll(() => {
 
 function command(kind: Kind): string[] {
   switch (kind) {
-    case 'sweep': return ['--now', SWEEP_AT, 'sweep', '--batch', '50'];
+    case 'sweep': return ['--now', SWEEP_AT, '--as', 'ana', 'sweep', '--batch', '50'];
     // Chunks of a tenth of the rows or less: commits all through the run, so a kill can land between them.
     case 'import': return ['--now', T0, '--as', 'ana', '--json', 'import', CSV, '--chunk', String(Math.min(1000, SIZES.importRows / 10))];
     case 'push': return ['--now', T0, 'monday', 'push'];
@@ -173,7 +175,8 @@ async function trial(kind: Kind, n: number): Promise<string[]> {
     emu = kind === 'push' ? await startEmulator({ port: 0, tokens: [SECRET_TOKEN], seed: n }) : null;
     const monday = emu ? { endpoint: emu.url, ...PUSH_BOARD } : LOCAL_BOARD;
     cfg = parseMondayConfig(monday);
-    args = ['--db', db, '--config', config(dir, monday), ...command(kind)];
+    if (emu) useBoard(db, monday); // this trial's board
+    args = ['--db', db, ...command(kind)];
   };
   await fresh();
   const runs: Spawned[] = [];
@@ -260,8 +263,12 @@ describe('crash safety: SIGKILL at a random moment, then run again', () => {
   }
 
   it('an uninterrupted import sorts every row into one bucket and imports no row twice', () => {
-    const c = refs.import.extra as { total: number; unique: number; duplicates: number; rejected: number; alreadyImported: number };
-    expect(c.unique + c.duplicates + c.rejected + c.alreadyImported).toBe(c.total);
-    expect(scalar(refs.import.ref, 'select count(*) from accounts')).toBe(c.unique);
+    const c = refs.import.extra as { total: number; unique: number; tierReject: number; duplicates: number; rejected: number; alreadyImported: number; refused: number };
+    expect(c.refused).toBe(0);
+    expect(c.tierReject).toBeGreaterThan(0);
+    expect(c.unique + c.tierReject + c.duplicates + c.rejected + c.alreadyImported).toBe(c.total);
+    // Tier Reject rows are accounts too (archived at intake, never on the board).
+    expect(scalar(refs.import.ref, 'select count(*) from accounts')).toBe(c.unique + c.tierReject);
+    expect(scalar(refs.import.ref, "select count(*) from actors where stage = 'ARCHIVED'")).toBeGreaterThanOrEqual(c.tierReject);
   });
 });

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { parseMondayConfig } from '../../src/monday/config.js';
-import { checkInvariants, copyDb, ensureBuilt, fastTempDir, spawnLadder, childEnv, buildSweepFixture, at, T0 } from '../helpers/reliability.js';
+import { checkInvariants, copyDb, ensureBuilt, fastTempDir, spawnLadder, childEnv, buildSweepFixture, importSettings, at, T0 } from '../helpers/reliability.js';
 
 const tmp = fastTempDir('ladder-inv-');
 const DEMO = join(tmp.dir, 'demo.db');
@@ -17,7 +17,9 @@ beforeAll(async () => {
   const r = await spawnLadder(['--db', DEMO, '--json', 'demo', '--accounts', '60', '--days', '90', '--seed', '11'], { cwd: tmp.dir, env: childEnv() });
   expect(r.code, r.stderr).toBe(0);
   buildSweepFixture(SWEPT, 60, 3);
-  const s = await spawnLadder(['--db', SWEPT, '--now', at(T0, 200), 'sweep'], { cwd: tmp.dir, env: childEnv() });
+  // The sweep is run by a sales.ops user of the database's settings.
+  importSettings(SWEPT);
+  const s = await spawnLadder(['--db', SWEPT, '--now', at(T0, 200), '--as', 'ana', 'sweep'], { cwd: tmp.dir, env: childEnv() });
   expect(s.code, s.stderr).toBe(0);
 });
 afterAll(() => tmp.cleanup());
@@ -46,7 +48,7 @@ describe('the invariant checker', () => {
 
   it.each([
     ['a snapshot edited by hand', "update actors set snapshot = replace(snapshot, '\"priority\":\"normal\"', '\"priority\":\"high\"') where rowid = (select min(rowid) from actors where stage = 'MQL')", /stored context differs from the replay in priority/],
-    ['a stage moved without an event', "update actors set snapshot = replace(snapshot, '\"value\":\"MQL\"', '\"value\":\"PROSPECT\"'), stage = 'PROSPECT' where rowid = (select min(rowid) from actors where stage = 'MQL')", /stored value "PROSPECT" but the log replays to "MQL"/],
+    ['a stage moved without an event', "update actors set snapshot = replace(snapshot, '\"value\":{\"MQL\":\"' || substate || '\"}', '\"value\":\"PROSPECT\"'), stage = 'PROSPECT', substate = null where rowid = (select min(rowid) from actors where stage = 'MQL')", /stored value "PROSPECT" but the log replays to \{"MQL":"(dossier|nurture)"\}/],
     ['an event lost from the log', "delete from events where id = (select max(id) from events where seq > 2 and type = 'SIGNAL')", /row version \d+ but \d+ events|seq \d+ where \d+ was expected/],
     ['a transition recorded twice', "drop index events_account_seq; insert into events (account, seq, type, payload, by, role, source, at, stage_before, stage_after, recorded_at) select account, seq, type, payload, by, role, source, at, stage_before, stage_after, recorded_at from events where id = (select max(id) from events)", /transition recorded twice/],
     ['an event nobody did', "update events set by = 'unknown' where id = (select max(id) from events where type = 'DOSSIER')", /does not say who did it/],
@@ -64,6 +66,18 @@ describe('the invariant checker', () => {
   ])('catches %s', async (_what, sql, want) => {
     const v = await damaged(SWEPT, sql, { now: at(T0, 200) });
     expect(v.join('\n')).toMatch(want);
+  });
+
+  it('catches a timer closed without an event and without its refusal record, and a refusal of a timer that fired', async () => {
+    expect((await damaged(SWEPT, "update timers set status = 'cancelled', closed_by = null where id = (select min(id) from timers where status = 'pending')")).join('\n'))
+      .toMatch(/was closed without an event and has 0 refusal records/);
+    expect((await damaged(SWEPT, "insert into refusals (account, type, payload, by, role, source, at, why) select account, json_extract(event, '$.type'), json_object('type', json_extract(event, '$.type'), 'timer', id), 'system', 'system', 'timer', due_at, 'planted' from timers where id = (select min(id) from timers where status = 'fired')")).join('\n'))
+      .toMatch(/is fired \(closed by \d+\) but was recorded as refused/);
+  });
+
+  it('catches an outbox item for an account never off tier Reject (LQ 4: do not add to board)', async () => {
+    const sql = "insert into monday_items (account, desired, desired_version, updated_at) select domain, '{}', 1, created_at from accounts where tier = 'Reject' and domain not in (select account from monday_items) limit 1";
+    expect((await damaged(DEMO, sql, { monday: board })).join('\n')).toMatch(/a monday_items row for an account that was never off tier Reject/);
   });
 
   it('catches an outbox that lost a comment or holds stale column values', async () => {

@@ -14,7 +14,7 @@ import { runCli } from '../../src/cli/app.js';
 import { startEmulator, type Emulator } from '../../src/monday/emulator/index.js';
 import { parseMondayConfig } from '../../src/monday/config.js';
 import {
-  SECRET_TOKEN, T0, USERS, at, allCells, checkInvariants, childEnv, contentHash, ensureBuilt, fastTempDir, openEngine, OPS, CRO, sig,
+  SECRET_TOKEN, T0, USERS, at, allCells, checkInvariants, childEnv, contentHash, ensureBuilt, fastTempDir, importSettings, openEngine, OPS, CRO, sig,
   spawnLadder, staleBuild, type Spawned,
 } from '../helpers/reliability.js';
 import { PASSING_FACTS } from '../helpers/store.js';
@@ -52,47 +52,65 @@ describe('the monday token', () => {
     writeFileSync(tokenFile, `${SECRET_TOKEN}\n`);
     const fromFile = config('token-file.json', { tokenFile });
     const db = join(dir, 'secrets.db');
-    const ladder = async (cfg: string, args: string[], token: string | null = SECRET_TOKEN) => {
-      const r = await spawnLadder(['--db', db, '--config', cfg, ...args], { cwd: dir, env: childEnv(token === null ? {} : { MONDAY_API_TOKEN: token }) });
+    const ladder = async (args: string[], token: string | null = SECRET_TOKEN) => {
+      const r = await spawnLadder(['--db', db, ...args], { cwd: dir, env: childEnv(token === null ? {} : { MONDAY_API_TOKEN: token }) });
       runs.push(r);
       return r;
     };
-    const now = (d: number) => ['--now', at(T0, d)];
+    const now = (d: number, h = 0) => ['--now', at(T0, d, h)];
+    // The board is a setting of the database: each configuration file is imported (`ladder settings import`),
+    // as an operator would, at a clock after the previous one (settings changes are recorded in time order).
+    let changes = 0;
+    const use = async (cfg: string) => {
+      const r = await ladder(['--as', 'ana', ...now(2, ++changes), 'settings', 'import', cfg]);
+      expect(r.code, r.stderr).toBe(0);
+    };
 
-    expect((await ladder(good, ['init'])).code).toBe(0);
+    expect((await ladder(['init'])).code).toBe(0);
+    // The built-in sales.ops user imports the first file (its users: ana, marcus…).
+    const first = await ladder(['--as', 'sales.ops', ...now(0), 'settings', 'import', good]);
+    expect(first.code, first.stderr).toBe(0);
     for (const [d, name] of [['acme.com', 'Acme'], ['globex.io', `Globex ${SECRET_TOKEN.slice(0, 8)}`]] as const) {
-      expect((await ladder(good, ['--as', 'ana', ...now(0), 'account', 'add', d, '--name', name, '--hq', 'Berlin', '--tier', 'Tier 1', '--icp', '80'])).code).toBe(0);
-      expect((await ladder(good, ['--as', 'ana', ...now(0), 'facts', d, '--fact', 'employees=1200', '--fact', 'partnerProgram=AWS', '--fact', 'namedReferral=true', '--fact', 'revenueUsd=120000000'])).code).toBe(0);
-      expect((await ladder(good, ['--as', 'ana', ...now(1), 'signal', d, '--code', 'E1', '--interaction', 'comment', '--contact', 'https://www.linkedin.com/in/jane'])).code).toBe(0);
+      expect((await ladder(['--as', 'ana', ...now(0), 'account', 'add', d, '--name', name, '--hq', 'Berlin', '--tier', 'Tier 1', '--icp', '80'])).code).toBe(0);
+      expect((await ladder(['--as', 'ana', ...now(0), 'facts', d, '--fact', 'employees=1200', '--fact', 'partnerProgram=AWS', '--fact', 'namedReferral=true', '--fact', 'revenueUsd=120000000'])).code).toBe(0);
+      expect((await ladder(['--as', 'ana', ...now(1), 'signal', d, '--code', 'E1', '--interaction', 'comment', '--contact', 'https://www.linkedin.com/in/jane'])).code).toBe(0);
     }
     // Failures first, with work waiting: a wrong board, a wrong token (401), a malformed token, no token, the
     // endpoint down, then server errors and dropped connections on the way to success.
-    expect((await ladder(wrongBoard, ['monday', 'push'])).code).toBe(4);
-    expect((await ladder(wrongBoard, ['--json', 'monday', 'verify'])).code).toBe(4);
-    const unauthorized = await ladder(good, ['monday', 'push'], WRONG_TOKEN);
+    await use(wrongBoard);
+    expect((await ladder(['monday', 'push'])).code).toBe(4);
+    expect((await ladder(['--json', 'monday', 'verify'])).code).toBe(4);
+    await use(good);
+    const unauthorized = await ladder(['monday', 'push'], WRONG_TOKEN);
     expect(unauthorized.code).toBe(4);
     expect(unauthorized.stderr).toContain('monday refused the token');
-    expect((await ladder(good, ['--json', 'monday', 'push'], WRONG_TOKEN)).code).toBe(4);
-    expect((await ladder(good, ['monday', 'push'], `${SECRET_TOKEN}\u0001`)).code).not.toBe(0);
-    expect((await ladder(good, ['monday', 'push'], null)).code).toBe(2);
-    expect((await ladder(down, ['monday', 'push'])).code).toBe(4);
+    expect((await ladder(['--json', 'monday', 'push'], WRONG_TOKEN)).code).toBe(4);
+    expect((await ladder(['monday', 'push'], `${SECRET_TOKEN}\u0001`)).code).not.toBe(0);
+    expect((await ladder(['monday', 'push'], null)).code).toBe(2);
+    await use(down);
+    expect((await ladder(['monday', 'push'])).code).toBe(4);
+    await use(good);
     emu.faults.queue('serverError', 2);
     emu.faults.queue('dropConnection', 1);
     emu.faults.queue('lostResponse', 1);
-    const pushed = await ladder(good, ['monday', 'push']);
+    const pushed = await ladder(['monday', 'push']);
     expect(pushed.code, pushed.stderr).toBe(0);
-    expect((await ladder(fromFile, ['monday', 'push'], null)).code).toBe(0);
-    expect((await ladder(good, ['--json', 'monday', 'status'])).code).toBe(0);
-    expect((await ladder(good, ['monday', 'verify'])).code).toBe(0);
-    expect((await ladder(good, ['history', 'acme.com', '--refusals'])).code).toBe(0);
-    expect((await ladder(good, ['--json', 'status', 'globex.io'])).code).toBe(0);
+    await use(fromFile);
+    expect((await ladder(['monday', 'push'], null)).code).toBe(0);
+    await use(good);
+    expect((await ladder(['--json', 'monday', 'status'])).code).toBe(0);
+    expect((await ladder(['monday', 'verify'])).code).toBe(0);
+    expect((await ladder(['history', 'acme.com', '--refusals'])).code).toBe(0);
+    expect((await ladder(['--json', 'status', 'globex.io'])).code).toBe(0);
+    expect((await ladder(['--json', 'settings', 'history'])).code).toBe(0);
+    expect((await ladder(['settings', 'show'])).code).toBe(0);
     expect(await checkInvariants(db, { monday: parseMondayConfig({ endpoint: emu.url }), emulator: { emu, cfg: parseMondayConfig({ endpoint: emu.url }), token: SECRET_TOKEN } })).toEqual([]);
 
     const leaks: string[] = [];
     const search = (where: string, text: string) => {
       for (const [name, secret] of [['the token', SECRET_TOKEN], ['the wrong token', WRONG_TOKEN]] as const) if (text.includes(secret)) leaks.push(`${where} contains ${name}`);
     };
-    for (const r of runs) { search(`stdout of ladder ${r.args.slice(4).join(' ')}`, r.stdout); search(`stderr of ladder ${r.args.slice(4).join(' ')}`, r.stderr); }
+    for (const r of runs) { search(`stdout of ladder ${r.args.slice(2).join(' ')}`, r.stdout); search(`stderr of ladder ${r.args.slice(2).join(' ')}`, r.stderr); }
     for (const cell of allCells(db)) search('a database row', cell);
     for (const f of readdirSync(dir).filter((f) => f.startsWith('secrets.db'))) search(`the bytes of ${f}`, readFileSync(join(dir, f)).toString('latin1'));
     for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) search(`config ${f}`, readFileSync(join(dir, f), 'utf8'));
@@ -106,11 +124,10 @@ describe('the monday token', () => {
 
 describe('roles', () => {
   const db = join(tmp.dir, 'roles.db');
-  const cfg = join(tmp.dir, 'roles.json');
   const D = { review: 'review.example.com', prospect: 'g4fail.example.com', dq: 'acquired.example.com', mql: 'mql.example.com' };
 
   beforeAll(() => {
-    writeFileSync(cfg, JSON.stringify({ users: USERS }));
+    importSettings(db); // the users (ana, marcus, carla, cole) are settings of the database
     const { store, engine } = openEngine(db);
     const send = (d: string, body: Record<string, unknown>, who: typeof OPS | typeof CRO = OPS) => engine.submit({ account: d, source: 'cli', now: T0, event: { ...body, at: T0, ...who } as never });
     for (const d of Object.values(D)) engine.addAccount({ domain: d, name: d, hq: 'Berlin', tier: 'Tier 1', icpScore: 80, facts: d === D.prospect ? { ...PASSING_FACTS, revenueUsd: 1_000_000, namedPartnerExec: false } : PASSING_FACTS }, { ...OPS, at: T0, now: T0, source: 'cli' });
@@ -123,7 +140,7 @@ describe('roles', () => {
 
   const cli = async (as: string, args: string[]) => {
     const o = io();
-    const code = await runCli(['--db', db, '--config', cfg, '--as', as, '--now', at(T0, 1), ...args], o);
+    const code = await runCli(['--db', db, '--as', as, '--now', at(T0, 1), ...args], o);
     return { code, out: o.stdout(), err: o.stderr() };
   };
   const CRO_COMMANDS: [string, string[]][] = [
@@ -194,7 +211,6 @@ describe('roles', () => {
 
 describe('crafted input', () => {
   const db = join(tmp.dir, 'crafted.db');
-  const cfg = join(tmp.dir, 'crafted.json');
   const NAME = `Robert'); DROP TABLE accounts;--`;
   const counts = () => {
     const c = new Database(db, { readonly: true });
@@ -205,12 +221,12 @@ describe('crafted input', () => {
   };
   const cli = async (args: string[], as = 'ana') => {
     const o = io();
-    const code = await runCli(['--db', db, '--config', cfg, '--as', as, '--now', at(T0, 2), ...args], o);
+    const code = await runCli(['--db', db, '--as', as, '--now', at(T0, 2), ...args], o);
     return { code, out: o.stdout(), err: o.stderr() };
   };
   beforeAll(async () => {
-    writeFileSync(cfg, JSON.stringify({ users: USERS }));
     expect((await cli(['init'])).code).toBe(0);
+    importSettings(db);
   });
 
   it(`stores an account named ${JSON.stringify(NAME)} verbatim, and only that account`, async () => {
@@ -224,8 +240,16 @@ describe('crafted input', () => {
   });
 
   it('keeps SQL in a contact, a dispute reason and a note verbatim, as data', async () => {
-    const contact = `'); UPDATE actors SET stage = 'WON'; --`;
+    // A contact is a LinkedIn profile or an e-mail address (issue 11): SQL that is no contact is refused as bad
+    // input, naming the field, and writes nothing; SQL quoting that a valid e-mail address may hold is data.
+    const notAContact = `'); UPDATE actors SET stage = 'WON'; --`;
     expect((await cli(['facts', 'bobby.example.com', '--fact', 'employees=1200', '--fact', 'partnerProgram=AWS', '--fact', 'namedReferral=true', '--fact', 'revenueUsd=120000000'])).code).toBe(0);
+    const untouched = contentHash(db, []);
+    const bad = await cli(['signal', 'bobby.example.com', '--code', 'E1', '--interaction', 'comment', '--contact', notAContact]);
+    expect(bad.code, bad.err).toBe(2);
+    expect(bad.err).toMatch(/contact/);
+    expect(contentHash(db, [])).toBe(untouched);
+    const contact = `'OR'1'='1'--@Evil.example.com`;
     expect((await cli(['signal', 'bobby.example.com', '--code', 'E1', '--interaction', 'comment', '--contact', contact])).code).toBe(0);
     expect((await cli(['dossier', 'bobby.example.com', '--s1', 'likely', '--s2', 'likely', '--s3', 'likely', '--s4', 'likely', '--evidence-s1', `" OR 1=1 --`])).code).toBe(0);
     const reason = `weak'); DROP TABLE events; --`;
@@ -234,9 +258,10 @@ describe('crafted input', () => {
     const c = new Database(db, { readonly: true });
     try {
       expect(c.prepare("select reason from events where type = 'CRO_DISPUTE'").pluck().get()).toBe(reason);
-      const snap = JSON.parse(c.prepare('select snapshot from actors where account = ?').pluck().get('bobby.example.com') as string) as { value: string; context: { signals: { contact: string }[]; dossier: { evidence: { S1: string } } } };
-      expect(snap.value).toBe('MQL');
-      expect(snap.context.signals.map((s) => s.contact)).toEqual([contact]);
+      const snap = JSON.parse(c.prepare('select snapshot from actors where account = ?').pluck().get('bobby.example.com') as string) as { value: unknown; context: { signals: { contact: string }[]; dossier: { evidence: { S1: string } } } };
+      // Disputed: back to MQL, in nurture (machine v2). The contact is stored as its canonical key (lower case).
+      expect(snap.value).toEqual({ MQL: 'nurture' });
+      expect(snap.context.signals.map((s) => s.contact)).toEqual([contact.toLowerCase()]);
       expect(snap.context.dossier.evidence.S1).toBe(`" OR 1=1 --`);
       expect(c.prepare("select count(*) from actors where stage = 'WON'").pluck().get()).toBe(0);
     } finally { c.close(); }

@@ -1,4 +1,5 @@
-// Issue 7.4, machine upgrades: every stored snapshot carries the machine version that wrote it. A v2 machine
+// Issue 7.4, machine upgrades: every stored snapshot carries the machine version that wrote it. Below, "v1" is
+// this build's machine (MACHINE_VERSION) and "v2" a next version built by the test. A v2 machine
 // (the ladder with BRIEFING_READY renamed BRIEFING_SCHEDULED) and a registered v1→v2 migration take over a
 // database written by v1 (a real file): snapshots upgrade on load, events and timers keep flowing, and the
 // whole log still replays (v1 events through v1, the migration, v2 events through v2). Without the
@@ -12,12 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLadderMachine, MACHINE_VERSION, type LadderMachine } from '../../machines/ladder.js';
 import { DEFAULT_RULES } from '../../machines/rules/config.js';
 import { sweep } from '../../src/engine/sweep.js';
-import { MachineVersionError, type SnapshotMigration } from '../../src/engine/upgrade.js';
+import { MachineVersionError, SNAPSHOT_MIGRATIONS, type SnapshotMigration } from '../../src/engine/upgrade.js';
+import Database from 'better-sqlite3';
 import type { LadderEvent } from '../../machines/events.js';
 import {
-  CRO, OPS, T0, at, checkInvariants, childEnv, contentHash, copyDb, ensureBuilt, fastTempDir, openEngine, scalar, sig, spawnLadder, staleBuild, writeConfig,
+  CRO, OPS, T0, at, checkInvariants, childEnv, contentHash, copyDb, ensureBuilt, fastTempDir, importSettings, openEngine, scalar, sig, spawnLadder, staleBuild,
 } from '../helpers/reliability.js';
-import { PASSING_FACTS } from '../helpers/store.js';
+import { PASSING_FACTS, SYSTEM } from '../helpers/store.js';
 
 const V1 = MACHINE_VERSION;
 const V2 = V1 + 1;
@@ -94,7 +96,7 @@ describe('a database written by machine v1', () => {
       expect(() => engine.load(A.briefing)).toThrow(MachineVersionError);
       expect(() => engine.load(A.briefing)).toThrow(`${A.briefing} is stored by machine v${V1} and no migration from v${V1} to v${V2} is registered; refusing to guess`);
       expect(() => engine.submit({ account: A.briefing, source: 'cli', now: T0, event: { type: 'BRIEFING_COMPLETED', at: T0, ...OPS } })).toThrow(MachineVersionError);
-      expect(() => sweep(engine, { now: at(T0, 200) })).toThrow(MachineVersionError);
+      expect(() => sweep(engine, { now: at(T0, 200), as: SYSTEM })).toThrow(MachineVersionError);
     } finally { store.close(); }
     expect(contentHash(db, [])).toBe(before);
   });
@@ -115,7 +117,7 @@ describe('a database written by machine v1', () => {
       // Held under v2 without a stage move: its stay in stage_history was opened by v1, under the old name.
       expect(send(A.held, 'BRIEFING_COMPLETED').after.stage).toBe('BRIEFING_SCHEDULED');
       // Timers armed by v1 fire through v2 (MQL_STALE, DOSSIER_SLA, SQL_STALE: the states they belong to kept their names).
-      const s = sweep(engine, { now: at(T0, 200) });
+      const s = sweep(engine, { now: at(T0, 200), as: SYSTEM });
       expect(s.fired).toBeGreaterThanOrEqual(3);
       expect(s.skipped).toBe(0);
       expect(engine.load(A.mql)!.snapshot.value).toBe('PROSPECT');
@@ -164,9 +166,10 @@ describe('a database written by machine v1', () => {
       expect(engine.load(recycled)!.snapshot.value).toBe('RECYCLED');
       // The cooldown timer armed by v1 fires through v2 into the state v1 did not have (day 90; NURTURE's own
       // 30-day clock has not run out by day 95).
-      const s = sweep(engine, { now: at(T0, 95) });
+      const s = sweep(engine, { now: at(T0, 95), as: SYSTEM });
       expect(s.skipped).toBe(0);
-      expect(engine.load(recycled)!.snapshot.value).toBe('NURTURE');
+      // NURTURE is a copy of MQL (machine v2: compound, entered by a plain target into its nurture sub-state).
+      expect(engine.load(recycled)!.snapshot.value).toEqual({ NURTURE: 'nurture' });
       expect(scalar<string>(db, 'select stage from actors where account = ?', recycled)).toBe('NURTURE');
       expect(engine.load(A.briefing)!.snapshot.value).toBe('BRIEFING_READY'); // v1 states are untouched
       // NURTURE keeps MQL's rules: three buying signals in a dossier make it an SQL.
@@ -188,6 +191,7 @@ describe('a database written by machine v1', () => {
     v2.engine.submit({ account: A.briefing, source: 'cli', now: T0, event: { type: 'BRIEFING_COMPLETED', at: T0, ...OPS } });
     v2.engine.submit({ account: A.dossier, source: 'cli', now: T0, event: { type: 'FACTS', at: T0, ...OPS, facts: { employees: 900 } } });
     v2.store.close();
+    importSettings(db); // the CLI's users (ana) are settings of the database
     const before = contentHash(db, []);
 
     const v1 = openEngine(db);
@@ -198,17 +202,57 @@ describe('a database written by machine v1', () => {
       expect(v1.engine.load(A.prospect)!.snapshot.value).toBe('PROSPECT'); // accounts still at v1 work as before
     } finally { v1.store.close(); }
 
-    const cfg = writeConfig(tmp.dir, { name: 'upgrade-config.json' });
-    const run = (args: string[]) => spawnLadder(['--db', db, '--config', cfg, '--now', at(T0, 200), ...args], { cwd: tmp.dir, env: childEnv() });
+    const run = (args: string[]) => spawnLadder(['--db', db, '--now', at(T0, 200), ...args], { cwd: tmp.dir, env: childEnv() });
     const status = await run(['status', A.briefing]);
     expect(status.code).toBe(2);
     expect(status.stderr).toContain(`written by machine v${V2}, newer than this ladder (v${V1})`);
     const acted = await run(['--as', 'ana', 'assessment', 'qualified', A.briefing]);
     expect(acted.code).toBe(2);
     // The sweep meets the v2 snapshot of the account whose timers fall due: the whole batch is refused.
-    const swept = await run(['sweep']);
+    const swept = await run(['--as', 'ana', 'sweep']);
     expect(swept.code, swept.stdout).toBe(2);
     expect(swept.stderr).toContain(`${A.dossier} was written by machine v${V2}`);
     expect(contentHash(db, [])).toBe(before);
+  });
+});
+
+describe('the registered migration from the first machine (v1 → v2, issue 11: MQL sub-states)', () => {
+  it('loads a v1 MQL into MQL.nurture with its contacts as canonical keys; the v1 timer fires through this machine', () => {
+    expect(MACHINE_VERSION).toBe(2);
+    expect(SNAPSHOT_MIGRATIONS.has(1)).toBe(true);
+    const db = join(tmp.dir, 'first-machine.db');
+    const legacy = 'legacy-mql.example.com';
+    const { store, engine } = openEngine(db);
+    try {
+      engine.addAccount({ domain: legacy, name: 'Legacy', hq: 'Berlin', tier: 'Tier 1', icpScore: 80, facts: PASSING_FACTS }, { ...OPS, at: T0, now: T0, source: 'cli' });
+      engine.submit({ account: legacy, source: 'cli', now: T0, event: { ...sig('s-legacy', 'E1', 'https://www.linkedin.com/in/jane', T0), at: T0, ...OPS } as LadderEvent });
+    } finally { store.close(); }
+    // What machine v1 stored for the same history: a plain MQL (no sub-state, no dossier SLA timer), contacts as typed.
+    const conn = new Database(db);
+    try {
+      const row = conn.prepare('select snapshot from actors where account = ?').pluck().get(legacy) as string;
+      const snap = JSON.parse(row) as { value: unknown; context: { signals: { contact: string }[] } };
+      expect(snap.value).toEqual({ MQL: 'dossier' });
+      snap.value = 'MQL';
+      snap.context.signals = [{ ...snap.context.signals[0]!, contact: 'HTTPS://www.LinkedIn.com/in/Jane/?trk=x' }, { ...snap.context.signals[0]!, contact: 'Jane Doe' }];
+      conn.prepare("update actors set snapshot = ?, machine_version = 1, stage = 'MQL', substate = null where account = ?").run(JSON.stringify(snap), legacy);
+      conn.prepare("delete from timers where account = ? and timer_id like 'xstate.after.DOSSIER_SLA.%'").run(legacy);
+      expect(conn.prepare("select timer_id from timers where account = ? and status = 'pending'").pluck().all(legacy)).toEqual(['xstate.after.MQL_STALE.ladder.MQL']);
+    } finally { conn.close(); }
+
+    const v2 = openEngine(db);
+    try {
+      const loaded = v2.engine.load(legacy)!.snapshot;
+      // It cannot say whether its dossier is still owed: nurture, so no SLA is invented after the fact.
+      expect(loaded.value).toEqual({ MQL: 'nurture' });
+      expect((loaded.context as { signals: { contact: string }[] }).signals.map((x) => x.contact)).toEqual(['linkedin.com/in/jane', 'Jane Doe']);
+      expect(scalar(db, 'select machine_version from actors where account = ?', legacy)).toBe(1); // untouched until written
+      // The MQL_STALE timer v1 armed fires through this machine (its state kept its name).
+      const s = sweep(v2.engine, { now: at(T0, 200), as: SYSTEM });
+      expect(s).toMatchObject({ fired: 1, skipped: 0 });
+      expect(v2.engine.load(legacy)!.snapshot.value).toBe('PROSPECT');
+    } finally { v2.store.close(); }
+    expect(scalar(db, 'select machine_version from actors where account = ?', legacy)).toBe(MACHINE_VERSION);
+    expect(scalar<string>(db, "select stage_before || ' -> ' || stage_after from events where account = ? and type like 'xstate.after.MQL_STALE.%'", legacy)).toBe('MQL.nurture -> PROSPECT');
   });
 });

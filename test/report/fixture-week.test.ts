@@ -23,8 +23,10 @@ describe('the weekly report on a hand-computed week (HO 6.1, 3.6, 7)', () => {
       asOf: '2026-04-20T00:00:00.000Z',
       // At the end of the week: juliet PROSPECT; bravo, charlie, echo, foxtrot, hotel, india MQL;
       // delta SQL: review, golf SQL: confirmed; alpha BRIEFING_READY. 10 accounts.
+      // MQL (machine v2): bravo, echo, hotel, india still owe their dossier (MQL: dossier); charlie (thin
+      // dossier) and foxtrot (disputed) are in MQL: nurture.
       stages: {
-        PROSPECT: 1, MQL: 6, SQL: 2, 'SQL.dossier': 0, 'SQL.review': 1, 'SQL.confirmed': 1,
+        PROSPECT: 1, MQL: 6, 'MQL.dossier': 4, 'MQL.nurture': 2, SQL: 2, 'SQL.dossier': 0, 'SQL.review': 1, 'SQL.confirmed': 1,
         BRIEFING_READY: 1, ASSESSMENT_QUALIFIED: 0, WON: 0, RECYCLED: 0, DISQUALIFIED: 0, ARCHIVED: 0,
       },
       pipeline: {
@@ -50,14 +52,23 @@ describe('the weekly report on a hand-computed week (HO 6.1, 3.6, 7)', () => {
         // SIGNAL classifications in the week: charlie, delta, foxtrot on time; hotel's signal of Friday
         // 10 April was due Monday 13 April 10:00 (1 business day) and was classified Tuesday.
         classification: { due: 4, met: 3, breached: 1, open: 0, compliance: 0.75 },
-        // foxtrot's dossier was due Wednesday 10:00; the sweep at 12:00 flagged it.
-        dossier: { due: 1, met: 0, breached: 1, open: 0, compliance: 0 },
+        // Dossier SLA (1 business day), since machine v2 owed from MQL: dossier as well as SQL: dossier. Due in
+        // the week: charlie and delta (MQL Monday → due Tuesday 10:00; dossiers Wednesday and Thursday, so their
+        // timers fired first and flagged them); echo and hotel (MQL Tuesday → due Wednesday 10:00, no dossier:
+        // the sweep at 12:00 flagged them); foxtrot (SQL: dossier Tuesday → due Wednesday 10:00, flagged by the
+        // same sweep). alpha's, india's and bravo's fell due in W14/W15, outside the week.
+        dossier: { due: 5, met: 0, breached: 5, open: 0, compliance: 0 },
         // alpha confirmed 09:00 < 10:00 Wed; foxtrot disputed 09:00 < 10:00 Fri; delta flagged Friday.
         review: { due: 3, met: 2, breached: 1, open: 0, compliance: 0.6667 },
-        overall: { due: 8, met: 5, breached: 3, open: 0, compliance: 0.625 },
+        // 4 + 5 + 3 = 12 due; 3 + 0 + 2 = 5 met; 1 + 5 + 1 = 7 breached: 5 / 12.
+        overall: { due: 12, met: 5, breached: 7, open: 0, compliance: 0.4167 },
         breaches: [
           { account: 'hotel.com', kind: 'classification', dueAt: '2026-04-13T10:00:00.000Z', how: 'late' },
+          { account: 'charlie.com', kind: 'dossier', dueAt: '2026-04-14T10:00:00.000Z', how: 'flagged' },
+          { account: 'delta.com', kind: 'dossier', dueAt: '2026-04-14T10:00:00.000Z', how: 'flagged' },
+          { account: 'echo.com', kind: 'dossier', dueAt: '2026-04-15T10:00:00.000Z', how: 'flagged' },
           { account: 'foxtrot.com', kind: 'dossier', dueAt: '2026-04-15T10:00:00.000Z', how: 'flagged' },
+          { account: 'hotel.com', kind: 'dossier', dueAt: '2026-04-15T10:00:00.000Z', how: 'flagged' },
           { account: 'delta.com', kind: 'review', dueAt: '2026-04-17T10:00:00.000Z', how: 'flagged' },
         ],
       },
@@ -68,11 +79,12 @@ describe('the weekly report on a hand-computed week (HO 6.1, 3.6, 7)', () => {
         overrides: 2, classifications: 8, rate: 0.25, ceiling: 0.1, above: true,
         list: [
           {
-            account: 'india.com', at: '2026-04-02T10:00:00.000Z', by: 'marcus', from: 'PROSPECT', to: 'MQL', gate: 'G1',
+            // The state the override led to, as the event log names it (machine v2: MQL: dossier).
+            account: 'india.com', at: '2026-04-02T10:00:00.000Z', by: 'marcus', from: 'PROSPECT', to: 'MQL.dossier', gate: 'G1',
             justification: '80 people but the densest partner ecosystem we track', compensatingSignals: ['AWS and Azure co-sell', 'named partner exec'], inWeek: false,
           },
           {
-            account: 'echo.com', at: '2026-04-14T10:00:00.000Z', by: 'marcus', from: 'PROSPECT', to: 'MQL', gate: 'G1',
+            account: 'echo.com', at: '2026-04-14T10:00:00.000Z', by: 'marcus', from: 'PROSPECT', to: 'MQL.dossier', gate: 'G1',
             justification: 'spun out of a Tier 1 partner, same team', compensatingSignals: ['named exec referral'], inWeek: true,
           },
         ],
@@ -90,8 +102,10 @@ describe('the weekly report on a hand-computed week (HO 6.1, 3.6, 7)', () => {
       // Stays that ended in the week (days): PROSPECT charlie 12, delta 12, echo 13, foxtrot 13, hotel 13;
       // MQL alpha 13, delta 3; SQL: review alpha 23 h, foxtrot 23 h; SQL: confirmed alpha 25 h;
       // SQL: dossier foxtrot 2; SQL as a whole alpha 2, foxtrot 2 d 23 h. p90 = nearest rank.
+      // MQL: dossier alpha 13, charlie 2 (→ MQL: nurture, still MQL), delta 3; no MQL: nurture stay ended.
       timeInStage: {
         MQL: { n: 2, medianDays: 8, p90Days: 13 },
+        'MQL.dossier': { n: 3, medianDays: 3, p90Days: 13 },
         PROSPECT: { n: 5, medianDays: 13, p90Days: 13 },
         SQL: { n: 2, medianDays: 2.48, p90Days: 2.96 },
         'SQL.confirmed': { n: 1, medianDays: 1.04, p90Days: 1.04 },
@@ -117,10 +131,12 @@ describe('the weekly report on a hand-computed week (HO 6.1, 3.6, 7)', () => {
     buildFixtureWeek(env.engine);
     const report = weeklyReport(env.engine, { now: '2026-04-15T08:00:00.000Z', week: FIXTURE_WEEK });
     expect(report.asOf).toBe('2026-04-15T08:00:00.000Z');
-    expect(report.stages).toMatchObject({ PROSPECT: 1, MQL: 6, SQL: 3, 'SQL.dossier': 1, 'SQL.review': 1, 'SQL.confirmed': 1, BRIEFING_READY: 0 });
+    expect(report.stages).toMatchObject({ PROSPECT: 1, MQL: 6, 'MQL.dossier': 6, 'MQL.nurture': 0, SQL: 3, 'SQL.dossier': 1, 'SQL.review': 1, 'SQL.confirmed': 1, BRIEFING_READY: 0 });
     expect(report.pipeline.newMqls).toBe(4);
-    // foxtrot's dossier deadline (Wed 10:00) is still ahead: open, not breached.
-    expect(report.sla.dossier).toEqual({ due: 1, met: 0, breached: 0, open: 1, compliance: null });
+    // charlie's and delta's dossier deadlines (Tue 10:00) have passed: breached. echo's, foxtrot's and hotel's
+    // (Wed 10:00) are still ahead: open, not breached.
+    expect(report.sla.dossier).toEqual({ due: 5, met: 0, breached: 2, open: 3, compliance: 0 });
+    expect(report.sla.breaches.filter((b) => b.kind === 'dossier').map((b) => b.account)).toEqual(['charlie.com', 'delta.com']);
   });
 
   it('prints the same report as JSON through `ladder report --json`', async () => {

@@ -5,7 +5,7 @@ import type { Engine } from '../../src/engine/engine.js';
 import { sweep } from '../../src/engine/sweep.js';
 import type { LadderCommandEvent } from '../../machines/events.js';
 import type { AccountFacts, BuyingScore } from '../../machines/types.js';
-import { PASSING_FACTS } from '../helpers/store.js';
+import { PASSING_FACTS, SYSTEM } from '../helpers/store.js';
 
 export const FIXTURE_NOW = '2026-04-20T09:00:00.000Z';
 export const FIXTURE_WEEK = '2026-W16';
@@ -25,7 +25,7 @@ export function buildFixtureWeek(engine: Engine): void {
   const send = (account: string, when: string, body: Record<string, unknown>, who: { by: string; role: 'sales.ops' | 'cro' } = ops) =>
     engine.submit({ account, source: 'cli', now: when, event: { ...body, at: when, ...who } as LadderCommandEvent });
   const signal = (account: string, when: string, code: string, extra: Record<string, unknown> = {}) =>
-    send(account, when, { type: 'SIGNAL', signal: { id: `s${++n}`, code, contact: `https://linkedin.com/in/${account}`, at: when, ...(code === 'E1' ? { interaction: 'comment' } : {}), ...extra } });
+    send(account, when, { type: 'SIGNAL', signal: { id: `s${++n}`, code, contact: `https://linkedin.com/in/${account.split('.')[0]}`, at: when, ...(code === 'E1' ? { interaction: 'comment' } : {}), ...extra } });
 
   // W13: golf.com requests a Briefing (E4): auto-SQL, straight to SQL: confirmed; nothing since.
   add('golf.com', 'Golf', at('03-25'));
@@ -57,14 +57,14 @@ export function buildFixtureWeek(engine: Engine): void {
   // the sweep flags foxtrot's dossier SLA (due Wednesday 10:00).
   send('alpha.com', at('04-15', '09:00'), { type: 'CRO_CONFIRM' }, cro);
   send('charlie.com', at('04-15'), { type: 'DOSSIER', scores: two });
-  sweep(engine, { now: at('04-15', '12:00') });
+  sweep(engine, { now: at('04-15', '12:00'), as: SYSTEM });
   // Thursday: alpha's Briefing is scheduled; delta's and foxtrot's dossiers (3 of 4) → SQL: review.
   send('alpha.com', at('04-16'), { type: 'BRIEFING_SCHEDULED' });
   send('delta.com', at('04-16'), { type: 'DOSSIER', scores: three });
   send('foxtrot.com', at('04-16'), { type: 'DOSSIER', scores: three });
   // Friday: the CRO disputes foxtrot in time (→ MQL); delta's review deadline passes and the sweep flags it.
   send('foxtrot.com', at('04-17', '09:00'), { type: 'CRO_DISPUTE', reason: 'S2 restructuring is a rumour' }, cro);
-  sweep(engine, { now: at('04-17', '12:00') });
+  sweep(engine, { now: at('04-17', '12:00'), as: SYSTEM });
   // Monday of W17: the morning sweep (nothing due: golf's 30-day regression falls due on 24 April).
-  sweep(engine, { now: FIXTURE_NOW });
+  sweep(engine, { now: FIXTURE_NOW, as: SYSTEM });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES, type RulesConfig } from '../../machines/rules/config.js';
-import { canOverride, evaluateGates, gatesPassing, type GateResults } from '../../machines/rules/gates.js';
+import { canOverride, evaluateGates, gatesPassing, manualVerdictProblem, type GateResults } from '../../machines/rules/gates.js';
 import type { AccountFacts, Gate, GateVerdict, ManualGateVerdict } from '../../machines/types.js';
 
 const AT = '2026-04-17T12:00:00Z';
@@ -141,18 +141,32 @@ describe('manual gate verdicts (DOMAIN "ICP gates")', () => {
     gate: 'G1', pass: true, by: 'sales.ops', why: 'LinkedIn shows 240 staff', at: '2026-04-10T09:00:00Z', ...over,
   });
 
-  it('lets a manual pass override a computed G1 fail, saying who and why', () => {
+  // Issue 11: a manual verdict decides only a gate the facts leave unknown; a computed failure changes only
+  // with new facts or the CRO's override of one gate (HO 3.6). A manual "pass" never clears it.
+  it('never lets a manual pass clear a computed G1 fail (HO 3.6: only the CRO override may), and says why', () => {
     const g1 = evaluateGates({ employees: 99 }, [verdict({})], AT).G1;
-    expect(g1.verdict).toBe('pass');
-    expect(g1.because).toContain('sales.ops');
-    expect(g1.because).toContain('LinkedIn shows 240 staff');
+    expect(g1.verdict).toBe('fail');
     expect(g1.because).toContain('99 employees');
+    expect(g1.because).toContain('set aside: the recorded facts decide G1');
+    expect(manualVerdictProblem({ employees: 99 }, 'G1', AT)).toMatch(/the recorded facts fail G1 .*only decides a gate the facts leave unknown/);
   });
 
-  it('lets a manual fail override a computed G2 pass', () => {
+  it('never lets a manual fail turn a computed G2 pass', () => {
     const g2 = evaluateGates({ partnerProgram: 'AWS' }, [verdict({ gate: 'G2', pass: false, why: 'program lapsed' })], AT).G2;
-    expect(g2).toMatchObject({ verdict: 'fail' });
-    expect(g2.because).toContain('program lapsed');
+    expect(g2).toMatchObject({ verdict: 'pass' });
+    expect(manualVerdictProblem({ partnerProgram: 'AWS' }, 'G2', AT)).toMatch(/already pass G2/);
+  });
+
+  it('sets a manual verdict aside once facts recorded later decide the gate', () => {
+    const manualFirst = verdict({ gate: 'G1', pass: true, at: '2026-04-10T09:00:00Z' });
+    expect(evaluateGates({}, [manualFirst], AT).G1.verdict).toBe('pass');
+    expect(evaluateGates({ employees: 40 }, [manualFirst], AT).G1.verdict).toBe('fail');
+  });
+
+  it('allows a manual verdict exactly where the facts leave the gate unknown', () => {
+    expect(manualVerdictProblem({}, 'G3', AT)).toBeNull();
+    expect(manualVerdictProblem({ employees: 150 }, 'G1', AT)).toBeNull(); // 100-199 with no compensating signal recorded
+    expect(manualVerdictProblem({ employees: 150, namedExecReferral: false, strongEcosystemComplexity: false, revenueUsd: 10 }, 'G1', AT)).not.toBeNull();
   });
 
   it('decides an unknown gate by the manual verdict', () => {
@@ -162,7 +176,7 @@ describe('manual gate verdicts (DOMAIN "ICP gates")', () => {
   it('takes the latest manual verdict by time, not by list order', () => {
     const later = verdict({ pass: false, why: 'headcount fell', at: '2026-04-12T09:00:00Z' });
     const earlier = verdict({ pass: true, at: '2026-04-11T09:00:00Z' });
-    expect(evaluateGates({ employees: 300 }, [later, earlier], AT).G1.verdict).toBe('fail');
+    expect(evaluateGates({}, [later, earlier], AT).G1.verdict).toBe('fail');
   });
 
   it('takes the later-listed verdict when two are recorded at the same time', () => {
@@ -173,13 +187,13 @@ describe('manual gate verdicts (DOMAIN "ICP gates")', () => {
   });
 
   it('ignores a manual verdict recorded after the evaluation time', () => {
-    expect(evaluateGates({ employees: 99 }, [verdict({ at: '2026-04-18T00:00:00Z' })], AT).G1.verdict).toBe('fail');
+    expect(evaluateGates({}, [verdict({ at: '2026-04-18T00:00:00Z' })], AT).G1.verdict).toBe('unknown');
   });
 
   it('does not let a manual pass clear a recorded disqualifying signal on G5', () => {
     const g5 = evaluateGates({ sanctioned: true }, [verdict({ gate: 'G5', pass: true })], AT).G5;
     expect(g5.verdict).toBe('fail');
-    expect(g5.because).toContain('ignored');
+    expect(g5.because).toContain('set aside');
   });
 
   it('lets a manual fail on G5 record a disqualifier the facts do not show', () => {

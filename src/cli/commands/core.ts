@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { TIERS, STAGES } from '../../../machines/types.js';
 import { BadInputError } from '../../engine/errors.js';
 import { sweep, countDue } from '../../engine/sweep.js';
-import { accountHistory, accountKey, accountStatus, listAccounts } from '../../queries.js';
+import { accountHistory, accountKey, accountStatus, detailLines, listAccounts } from '../../queries.js';
 import type { CliContext } from '../context.js';
 import { describeApplied, emit, progressBar } from '../output.js';
 import { numberFlag, wholeFlag } from '../flags.js';
@@ -14,7 +14,7 @@ import { delayOf, timerLabel } from '../../../machines/timers.js';
 export function registerCoreCommands(program: Command, run: Run) {
   program.command('init').description('create the database (or bring it up to date) and apply migrations')
     .action(() => run((ctx) => {
-      ctx.store();
+      ctx.open('create');
       emit(ctx, { db: ctx.dbPath, ok: true }, `ladder database ready at ${ctx.dbPath}`);
     })());
 
@@ -35,31 +35,34 @@ export function registerCoreCommands(program: Command, run: Run) {
       })();
     });
 
-  program.command('sweep').description('fire every timer due at or before --now and flag SLA breaches')
+  program.command('sweep').description('fire every timer due at or before --now and flag SLA breaches (sales.ops)')
     .option('--batch <n>', 'timers per transaction', '500')
+    .option('--allow-future', 'allow a --now more than clock.sweepMaxAheadHours (default 24) past the real clock: the timers it fires stay fired')
     .action(function (this: Command) {
       const o = this.opts();
       return run((ctx) => {
+        const batchSize = wholeFlag('--batch', o.batch, 1, 100_000);
         const engine = ctx.engine();
         const now = ctx.now;
+        const as = ctx.actor();
         const bar = progressBar(ctx, 'sweep');
         bar(0, countDue(engine, now));
-        const result = sweep(engine, { now, batchSize: wholeFlag('--batch', o.batch, 1, 100_000), onProgress: (p) => bar(p.fired, p.due) });
+        const result = sweep(engine, { now, as, batchSize, allowFuture: Boolean(o.allowFuture), source: 'cli', onProgress: (p) => bar(p.fired, p.due) });
         bar.end();
         const moves = Object.entries(result.transitions).map(([k, v]) => `  ${k}: ${v}`);
-        emit(ctx, result, [`sweep at ${now}: ${result.fired} timers fired (${result.slaBreaches} SLA breaches flagged, ${result.skipped} skipped)`, ...moves]);
+        emit(ctx, result, [`sweep at ${now}: ${result.fired} timers fired (${result.slaBreaches} SLA breaches flagged, ${result.skipped} no longer accepted by the machine, each with a refusal record)`, ...moves]);
       })();
     });
 
   program.command('status').argument('<account>').description("an account's stage, gates, timers and flags")
     .action((a: string) => run((ctx) => {
-      const s = accountStatus(ctx.engine(), accountKey(a), ctx.now);
+      const s = accountStatus(ctx.reader().engine, accountKey(a), ctx.now);
       const gates = Object.entries(s.gates).map(([g, r]) => `  ${g} ${r.verdict}${r.overridden ? ' (overridden by CRO)' : ''}: ${r.because}`);
       emit(ctx, s, [
         `${s.account} (${s.name}, ${s.hq}) — ${s.substate ? `${s.stage}: ${s.substate}` : s.stage} since ${s.since}`,
         `tier ${s.tier}; ICP score ${s.icpScore}; priority ${s.flags.priority}${s.flags.suppressed ? '; SUPPRESSED' : ''}${s.flags.slaBreach.length ? `; SLA breach: ${s.flags.slaBreach.join(', ')}` : ''}`,
         'gates:', ...gates,
-        `timers: ${s.timers.length ? s.timers.map((t) => `${t.timer} due ${t.dueAt}`).join(', ') : 'none'}`,
+        `timers: ${s.timers.length ? s.timers.map((t) => `${t.timer} due ${t.dueAt}${t.overdue ? ' (OVERDUE: the next sweep or command on this account applies it)' : ''}`).join(', ') : 'none'}`,
       ]);
     })());
 
@@ -69,32 +72,50 @@ export function registerCoreCommands(program: Command, run: Run) {
     .action(function (this: Command, a: string) {
       const o = this.opts();
       return run(async (ctx) => {
-        const h = accountHistory(ctx.engine(), accountKey(a), { refusals: o.refusals });
+        const engine = ctx.reader().engine;
+        const h = accountHistory(engine, accountKey(a), { refusals: o.refusals });
         emit(ctx, h, [
-          ...h.events.map((e) => `${e.at}  #${e.seq} ${(delayOf(e.type) ? `timer: ${timerLabel(delayOf(e.type)!, ctx.config.rules)}` : e.type).padEnd(22)} ${`${e.by} (${e.role})`.padEnd(24)} ${e.from ?? '—'} → ${e.to}${e.reason ? `  "${e.reason}"` : ''}`),
+          ...h.events.flatMap((e) => [
+            `${e.at}  #${e.seq} ${(delayOf(e.type) ? `timer: ${timerLabel(delayOf(e.type)!, engine.rules)}` : e.type).padEnd(22)} ${`${e.by} (${e.role})`.padEnd(24)} ${e.from ?? '—'} → ${e.to}`,
+            ...detailLines(e.details).map((l) => `      ${l}`),
+          ]),
           ...h.refusals.map((r) => `${r.at}  REFUSED ${r.type} by ${r.by} (${r.role}): ${r.why}`),
         ]);
         if (!o.diagram) return;
         const { writeAccountPathDiagram } = await import('../../diagram/path.js');
-        const d = await writeAccountPathDiagram(ctx.engine(), accountKey(a), o.diagram);
+        const d = await writeAccountPathDiagram(engine, accountKey(a), o.diagram);
         if (!ctx.json) ctx.io.out(`path diagram (${d.steps.length} steps) written to ${d.path}`);
       })();
     });
 
   program.command('list').description('accounts, optionally by stage')
-    .option('--stage <stage>', STAGES.join(', ')).option('--substate <s>', 'dossier, review, confirmed')
+    .option('--stage <stage>', STAGES.join(', ')).option('--substate <s>', 'SQL: dossier, review, confirmed; MQL: dossier, nurture')
     .action(function (this: Command) {
       const o = this.opts();
       return run((ctx) => {
         if (o.stage && !STAGES.includes(o.stage)) throw new BadInputError(`--stage: expected one of ${STAGES.join(', ')}; got "${o.stage}"`, 'stage');
-        const rows = listAccounts(ctx.engine(), { stage: o.stage, substate: o.substate });
+        const rows = listAccounts(ctx.reader().engine, { stage: o.stage, substate: o.substate });
         emit(ctx, rows, rows.length ? rows.map((r) => `${r.account.padEnd(32)} ${(r.substate ? `${r.stage}: ${r.substate}` : r.stage).padEnd(22)} ${r.tier}`) : 'no accounts');
       })();
     });
 
+  program.command('replay').argument('[accounts...]', 'accounts to replay (default: every account)')
+    .description("replay each account's log under the rules in force at each event; exit 5 when a stored snapshot differs")
+    .action((accounts: string[]) => run(async (ctx) => {
+      const { replayAccount, replayAll } = await import('../../engine/replay.js');
+      const engine = ctx.reader().engine;
+      const results = accounts.length ? accounts.map((a) => replayAccount(engine, accountKey(a))) : replayAll(engine);
+      const differing = results.filter((r) => !r.equal);
+      emit(ctx, { accounts: results.length, differing: differing.length, results }, [
+        ...differing.map((r) => `${r.account}: the log (${r.events} events) does not replay to the stored snapshot: ${r.differs.join(', ')}`),
+        `${results.length - differing.length} of ${results.length} accounts replay to their stored snapshot, each event under the settings version it was applied with`,
+      ]);
+      if (differing.length) throw Object.assign(new Error(`replay: ${differing.length} accounts differ from their log`), { exitCode: 5, quiet: ctx.json });
+    })());
+
   program.command('backup').argument('<path>').description("online backup of the database (SQLite's backup API) while commands run")
     .action((path: string) => run(async (ctx) => {
-      const store = ctx.store({ mustExist: true });
+      const { store } = ctx.reader();
       await store.sqlite.backup(path);
       emit(ctx, { backup: path, from: ctx.dbPath }, `backed up ${ctx.dbPath} to ${path}`);
     })());

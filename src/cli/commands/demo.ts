@@ -31,8 +31,9 @@ export function registerDemoCommand(program: Command, run: Run) {
         let clockMs = Date.parse(start);
         const emu = o.monday ? await startEmulator({ port: 0, clock: () => clockMs }) : null;
         const board = emu ? { cfg: parseMondayConfig({ endpoint: emu.url }), transport: createTransport({ endpoint: emu.url, token: 'demo-token', apiVersion: '2026-10', timeoutMs: 10_000 }) } : null;
-        if (board) ctx.monday = board.cfg;
-        const engine = ctx.engine({ mustExist: false });
+        const engine = ctx.open('create').engine;
+        // The demo database's own settings name its board (the emulator), so every transition queues its update.
+        if (board) engine.changeSettings({ ...engine.settings, monday: { endpoint: board.cfg.endpoint } }, { by: 'sales.ops', role: 'sales.ops', now: start, change: 'the demo board: a local monday emulator', source: 'demo' });
         const pushes = { requests: 0, comments: 0, writes: 0 };
         if (!ctx.json) {
           ctx.io.out(`ladder demo: ${accounts} accounts, ${days} days from ${start.slice(0, 10)}, seed ${seed} → ${ctx.dbPath}`);

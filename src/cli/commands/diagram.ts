@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { createLadderMachine } from '../../../machines/ladder.js';
+import { DEFAULT_RULES } from '../../../machines/rules/config.js';
 import { StaleDiagramsError } from '../../diagram/errors.js';
 import { emit } from '../output.js';
 import type { Run } from './events.js';
@@ -17,7 +18,9 @@ export function registerDiagramCommands(program: Command, run: Run): void {
       return run(async (ctx) => {
         const dir = resolve(o.out);
         const { generateDiagrams, staleDiagrams, writeDiagrams } = await import('../../diagram/artifacts.js');
-        const generated = await generateDiagrams(createLadderMachine(ctx.config.rules), ctx.config.rules);
+        // The SOP defaults, unless --db names a database whose settings should be drawn.
+        const rules = ctx.opts.db || ctx.io.env.LADDER_DB ? ctx.settings.rules : DEFAULT_RULES;
+        const generated = await generateDiagrams(createLadderMachine(rules), rules);
         if (o.check) {
           const stale = staleDiagrams(dir, generated);
           if (stale.length) throw new StaleDiagramsError(dir, stale);

@@ -6,6 +6,7 @@ import { BadInputError } from '../../engine/errors.js';
 import { accountKey } from '../../queries.js';
 import type { CliContext } from '../context.js';
 import { describeApplied, emit } from '../output.js';
+import { instantFlag } from '../flags.js';
 import type { LadderCommandEvent } from '../../../machines/events.js';
 
 type Body = Record<string, unknown> & { type: LadderCommandEvent['type'] };
@@ -67,7 +68,7 @@ export function registerEventCommands(program: Command, run: Run) {
         const code = oneOf('--code', SIGNAL_CODES, String(o.code).toUpperCase());
         if (!o.contact) throw new BadInputError('--contact: required: who engaged (signals aggregate per contact onto the account)', 'contact');
         const interaction = o.interaction ? oneOf('--interaction', E1_INTERACTIONS, String(o.interaction).toLowerCase()) : undefined;
-        const at = o.at ?? ctx.now;
+        const at = o.at === undefined ? ctx.now : instantFlag('--at', o.at);
         const account = accountKey(targets[0]!);
         const id = o.id ?? `cli:${createHash('sha256').update([account, code, o.contact, interaction ?? '', at].join('|')).digest('hex').slice(0, 16)}`;
         sendEvent(ctx, account, { type: 'SIGNAL', signal: { id, code, contact: o.contact, at, ...(interaction ? { interaction } : {}), ...(o.source ? { source: o.source } : {}) } },
@@ -136,7 +137,7 @@ export function registerEventCommands(program: Command, run: Run) {
 
   const briefing = program.command('briefing').description('the free Briefing');
   briefing.command('scheduled').argument('<account>').option('--for <iso>', 'when it will be held')
-    .action(function (this: Command, a: string) { const o = this.opts(); return run((ctx) => { sendEvent(ctx, a, { type: 'BRIEFING_SCHEDULED', ...(o.for ? { scheduledFor: o.for } : {}) }); })(); });
+    .action(function (this: Command, a: string) { const o = this.opts(); return run((ctx) => { sendEvent(ctx, a, { type: 'BRIEFING_SCHEDULED', ...(o.for ? { scheduledFor: instantFlag('--for', o.for) } : {}) }); })(); });
   briefing.command('completed').argument('<account>')
     .action((a: string) => run((ctx) => { sendEvent(ctx, a, { type: 'BRIEFING_COMPLETED' }); })());
 

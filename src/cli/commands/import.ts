@@ -21,14 +21,15 @@ export function registerImportCommands(program: Command, run: Run): void {
         const bar = progressBar(ctx, 'import');
         let report;
         try {
-          report = await importFile(ctx.engine(), { path: resolve(file), now: ctx.now, actor: ctx.actor(), dryRun: Boolean(o.dryRun), chunkSize, reportPath: o.report ? resolve(o.report) : undefined, onProgress: (n) => bar(n, n) });
+          report = await importFile(o.dryRun ? ctx.reader().engine : ctx.engine(), { path: resolve(file), now: ctx.now, actor: ctx.actor(), dryRun: Boolean(o.dryRun), chunkSize, reportPath: o.report ? resolve(o.report) : undefined, onProgress: (n) => bar(n, n) });
         } catch (err) {
           if (err instanceof ImportFileError) throw new BadInputError(err.message, 'file');
           throw err;
         } finally { bar.end(); }
         const c = report.counts;
         emit(ctx, ctx.json && report.truncated ? { ...report, note: `bucket lists cut at the first rows; the full buckets are in --report` } : report, [
-          `${report.dryRun ? 'DRY RUN: ' : ''}${c.total} rows: ${c.unique} unique (${c.archived} archived as Tier Reject), ${c.duplicates} duplicates, ${c.rejected} rejected${c.alreadyImported ? `, ${c.alreadyImported} already imported from this file` : ''}`,
+          `${report.dryRun ? 'DRY RUN: ' : ''}${c.total} rows: ${c.unique} unique (to the board), ${c.tierReject} Tier Reject (archived, never on the board; LQ 4), ${c.duplicates} duplicates, ${c.rejected} rejected${c.alreadyImported ? `, ${c.alreadyImported} already imported from this file` : ''}${c.refused ? `, ${c.refused} refused` : ''}`,
+          ...report.refused.slice(0, 20).map((r) => `  refused row ${r.row} (${r.domain}): ${r.why}`),
           ...report.rejected.slice(0, 20).map((r) => `  rejected row ${r.row}: ${r.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`),
           ...(report.rejected.length > 20 ? [`  … ${report.rejected.length - 20} more (see --report)`] : []),
           ...report.duplicates.filter((d) => d.conflicts.length).slice(0, 20).map((d) => `  conflict row ${d.row} (${d.domain}): ${d.conflicts.map((x) => `${x.field} "${x.existing}" kept, "${x.incoming}" reported`).join('; ')}`),

@@ -13,7 +13,7 @@ export async function runPush(ctx: CliContext, o: { leaseWaitMs?: number } = {})
   const cfg = ctx.monday!;
   const transport = ctx.mondayTransport();
   const now = ctx.now;
-  return push(ctx.store({ mustExist: true }), cfg, transport, { now: () => now, log: (l) => { if (!ctx.json) ctx.io.err(l); }, ...o });
+  return push(ctx.store(), cfg, transport, { now: () => now, log: (l) => { if (!ctx.json) ctx.io.err(l); }, ...o });
 }
 
 export function describePush(r: PushResult): string[] {
@@ -37,8 +37,9 @@ export function registerMondayCommands(program: Command, run: Run): void {
 
   monday.command('status').description('what is pending, and the dead letters with their reason and fix')
     .action(() => run((ctx) => {
-      const { db } = ctx.store({ mustExist: true });
-      const c = counts(ctx.store());
+      const { store } = ctx.reader();
+      const { db } = store;
+      const c = counts(store);
       const deadItems = db.select().from(mondayItems).where(eq(mondayItems.state, 'dead')).all()
         .map((d) => ({ account: d.account, itemId: d.itemId, reason: d.deadReason, fix: d.deadFix }));
       const deadComments = db.select().from(mondayComments).where(eq(mondayComments.status, 'dead')).all()
@@ -54,7 +55,7 @@ export function registerMondayCommands(program: Command, run: Run): void {
 
   monday.command('retry').description('put the dead letters back in the queue (after fixing their cause)')
     .action(() => run((ctx) => {
-      const { db, sqlite } = ctx.store({ mustExist: true });
+      const { db, sqlite } = ctx.store();
       const res = sqlite.transaction(() => {
         // An item that was gone from the board is matched again by Domain, or re-created.
         const gone = db.update(mondayItems).set({ itemId: null }).where(and(eq(mondayItems.state, 'dead'), or(like(mondayItems.deadReason, 'ResourceNotFound%'), like(mondayItems.deadReason, 'InvalidItemId%')))).run().changes;

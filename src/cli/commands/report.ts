@@ -23,7 +23,7 @@ export function registerReportCommands(program: Command, run: Run): void {
         const [{ lifecycleSvg, renderReportHtml }, { weeklyReport }, { reportText }] = await Promise.all([
           import('../../report/html.js'), import('../../report/report.js'), import('../../report/text.js'),
         ]);
-        const engine = ctx.engine();
+        const engine = ctx.reader().engine;
         const report = weeklyReport(engine, {
           now: ctx.now, week: o.week,
           mqlThreshold: whole('--mql-threshold', o.mqlThreshold, 0, 1_000_000),

@@ -1,0 +1,59 @@
+// The ladder's settings as one document, stored in the database (issue 11): the rules (every number and list
+// the SOP rules use), the monday board, the users → roles map and the clock's tolerances. One zod schema is
+// the type, the validator and the error message. The monday token is never a setting: it stays in the
+// environment (MONDAY_API_TOKEN, or the file a setting names).
+import { z } from 'zod';
+import { ROLES } from '../../machines/events.js';
+import { DEFAULT_RULES, RulesConfigSchema, type RulesConfig } from '../../machines/rules/config.js';
+import { MondayConfigSchema } from '../monday/config.js';
+
+export const USER_ROLES = ROLES.filter((r) => r !== 'system') as Exclude<(typeof ROLES)[number], 'system'>[];
+export const UserRole = z.enum(ROLES).exclude(['system']);
+export type UserRole = z.infer<typeof UserRole>;
+
+/** Names that would reach an object's prototype if used as a key; never a user. */
+const RESERVED = new Set(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf']);
+export const UserName = z.string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'a user name: 1-64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit')
+  .refine((n) => !RESERVED.has(n), 'that name is reserved');
+
+export const ClockSettingsSchema = z.object({
+  /** How far ahead of --now an event, a signal or a note may be dated (clock skew between people and agents). */
+  futureToleranceMinutes: z.number().int().min(0).max(24 * 60),
+  /** How far past the real clock `ladder sweep --now` may reach without --allow-future (issue 11: default 1 day). */
+  sweepMaxAheadHours: z.number().int().min(0).max(24 * 365),
+}).strict();
+export type ClockSettings = z.infer<typeof ClockSettingsSchema>;
+
+export const SettingsSchema = z.object({
+  rules: RulesConfigSchema,
+  /** The monday section as the operator wrote it (defaults filled in when it is read); null: no board. */
+  monday: z.record(z.string(), z.unknown()).nullable().superRefine((m, ctx) => {
+    if (m === null) return;
+    const r = MondayConfigSchema.safeParse(m);
+    if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', message: i.message, path: i.path as (string | number)[] });
+  }),
+  users: z.record(z.string(), UserRole).superRefine((users, ctx) => {
+    for (const name of Object.keys(users)) {
+      const r = UserName.safeParse(name);
+      if (!r.success) ctx.addIssue({ code: 'custom', message: `"${name}": ${r.error.issues[0]?.message}`, path: [name] });
+    }
+  }),
+  clock: ClockSettingsSchema,
+}).strict();
+export type Settings = { rules: RulesConfig; monday: Record<string, unknown> | null; users: Record<string, UserRole>; clock: ClockSettings };
+
+/** A user named like a role has that role, so a fresh ladder is usable at once (--as sales.ops). */
+export const DEFAULT_USERS: Record<string, UserRole> = { 'sales.ops': 'sales.ops', cro: 'cro', cmo: 'cmo', 'chief.staff': 'chief.staff' };
+
+export const DEFAULT_SETTINGS: Settings = {
+  rules: structuredClone(DEFAULT_RULES) as RulesConfig,
+  monday: null,
+  users: DEFAULT_USERS,
+  clock: { futureToleranceMinutes: 5, sweepMaxAheadHours: 24 },
+};
+
+/** The role of a user, prototype-safe (a user called "__proto__" or "constructor" has none). */
+export function roleOf(s: Settings, user: string): UserRole | null {
+  return Object.hasOwn(s.users, user) ? s.users[user]! : null;
+}
