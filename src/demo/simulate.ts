@@ -75,7 +75,8 @@ export async function runDemo(engine: Engine, opts: DemoOptions): Promise<DemoSu
         send(c.domain, { type: 'SIGNAL', signal }, when);
       }
       const byStage = (stage: string, substate?: string) => listAccounts(engine, { stage, substate }).map((x) => x.account);
-      for (const a of [...byStage('MQL').filter(() => r.chance(0.15)), ...byStage('SQL', 'dossier').filter(() => r.chance(0.7))]) {
+      // HO 4.3: a new MQL's dossier is due within a business day; sales.ops compiles most of them in time.
+      for (const a of [...byStage('MQL', 'dossier').filter(() => r.chance(0.7)), ...byStage('MQL', 'nurture').filter(() => r.chance(0.1)), ...byStage('SQL', 'dossier').filter(() => r.chance(0.7))]) {
         send(a, { type: 'DOSSIER', scores: { S1: r.weighted(SCORES), S2: r.weighted(SCORES), S3: r.weighted(SCORES), S4: r.weighted(SCORES) } }, at(8));
       }
       for (const a of byStage('SQL', 'review').filter(() => r.chance(0.6))) {

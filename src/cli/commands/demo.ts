@@ -1,12 +1,16 @@
 // `ladder demo`: the newcomer's first command (README Quick start).
 import { existsSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
-import { STAGES } from '../../../machines/types.js';
+import { MQL_SUBSTATES, SQL_SUBSTATES, STAGES } from '../../../machines/types.js';
 import { wholeFlag } from '../flags.js';
 import type { Run } from './events.js';
 
-const COLUMNS = [...STAGES.flatMap((s) => (s === 'SQL' ? ['SQL.dossier', 'SQL.review', 'SQL.confirmed'] : [s]))];
-const SHORT: Record<string, string> = { PROSPECT: 'PROSP', 'SQL.dossier': 'SQL:dos', 'SQL.review': 'SQL:rev', 'SQL.confirmed': 'SQL:conf', BRIEFING_READY: 'BRIEF', ASSESSMENT_QUALIFIED: 'ASSESS', DISQUALIFIED: 'DQ', RECYCLED: 'RECYC', ARCHIVED: 'ARCH' };
+const COLUMNS = [...STAGES.flatMap((s) => (s === 'SQL' ? SQL_SUBSTATES.map((x) => `SQL.${x}`) : s === 'MQL' ? MQL_SUBSTATES.map((x) => `MQL.${x}`) : [s]))];
+/** At most 7 characters: each column is 8 wide, so neighbours never run together. */
+const SHORT: Record<string, string> = {
+  PROSPECT: 'PROSP', 'MQL.dossier': 'MQL:dos', 'MQL.nurture': 'MQL:nur', 'SQL.dossier': 'SQL:dos', 'SQL.review': 'SQL:rev', 'SQL.confirmed': 'SQL:con',
+  BRIEFING_READY: 'BRIEF', ASSESSMENT_QUALIFIED: 'ASSESS', DISQUALIFIED: 'DQ', RECYCLED: 'RECYC', ARCHIVED: 'ARCH',
+};
 
 export function registerDemoCommand(program: Command, run: Run) {
   program.command('demo')
