@@ -16,7 +16,7 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 export function cliSweep(paths: { cli: string; probe: string }, db: string, now: string): CliSweep {
-  const args = ['--db', db, '--now', now, '--json', 'sweep'];
+  const args = ['--db', db, '--now', now, '--as', 'sales.ops', '--json', 'sweep'];
   const viaTime = existsSync('/usr/bin/time');
   const cmd = viaTime ? '/usr/bin/time' : process.execPath;
   const argv = viaTime ? ['-v', process.execPath, paths.cli, ...args] : [paths.probe, ...args];

@@ -62,6 +62,7 @@ type Story = { company: 'any' | 'passing' | 'failing' | 'assessment'; stage: str
 
 const likely = { S1: 'LIKELY', S2: 'CONFIRMED', S3: 'LIKELY', S4: 'NOT_PRESENT' };
 const weak = { S1: 'LIKELY', S2: 'UNVERIFIED', S3: 'LIKELY', S4: 'NOT_PRESENT' };
+const weak2 = { S1: 'LIKELY', S2: 'UNVERIFIED', S3: 'UNVERIFIED', S4: 'NOT_PRESENT' };
 
 function toReview(d: Driver) {
   d.add(0);
@@ -89,24 +90,26 @@ export const STORIES: Record<StoryName, Story> = {
   'prospect-gates-fail': { company: 'failing', stage: 'PROSPECT', live: (d) => { d.add(0); d.signal(30, 'E2'); } },
   'prospect-after-mql-stale': {
     company: 'passing', stage: 'PROSPECT',
-    live: (d) => { d.add(0); d.signal(3, 'E1', { interaction: 'comment' }); d.sweepNextTimer(); },
+    // A thin dossier first (MQL nurture: no dossier SLA left), so the next timer is the 90-day regression.
+    live: (d) => { d.add(0); d.signal(3, 'E1', { interaction: 'comment' }); d.send(6, { type: 'DOSSIER', scores: weak2 }); d.sweepNextTimer(); },
   },
-  'mql-fresh': { company: 'passing', stage: 'MQL', live: (d) => { d.add(0); d.signal(2, 'E1', { interaction: 'comment' }); } },
+  // A new MQL owes its dossier (HO 4.3): MQL.dossier, its SLA timer pending.
+  'mql-fresh': { company: 'passing', stage: 'MQL.dossier', live: (d) => { d.add(0); d.signal(2, 'E1', { interaction: 'comment' }); } },
   'mql-engaged-twice': {
-    company: 'passing', stage: 'MQL',
+    company: 'passing', stage: 'MQL.dossier',
     // Two contacts: one contact twice within 30 days would be a repeat engagement (E8) and fast-track to SQL.
     live: (d) => { d.add(0); d.signal(2, 'E2', { contact: 0 }); d.signal(24 * 20, 'E5', { contact: 1 }); },
   },
   'mql-dossier-failed': {
-    company: 'passing', stage: 'MQL',
+    company: 'passing', stage: 'MQL.nurture',
     live: (d) => { d.add(0); d.signal(2, 'E3'); d.send(26, { type: 'DOSSIER', scores: weak }); },
   },
   'mql-disputed': {
-    company: 'passing', stage: 'MQL',
+    company: 'passing', stage: 'MQL.nurture',
     live: (d) => { toReview(d); d.send(50, { type: 'CRO_DISPUTE', reason: 'buying signals overstated' }, 'cro'); },
   },
   'mql-after-sql-stale': {
-    company: 'passing', stage: 'MQL',
+    company: 'passing', stage: 'MQL.nurture',
     live: (d) => {
       d.add(0); d.signal(2, 'E3'); d.send(20, { type: 'DOSSIER', scores: likely }); d.send(22, { type: 'CRO_CONFIRM' }, 'cro');
       d.sweepNextTimer();
@@ -153,7 +156,8 @@ const nextDailySweep = (ms: number) => {
 };
 
 function liveStory(store: Store, engine: Engine, story: Story, tokens: Tokens, company: FleetAccount, startMs: number) {
-  const contacts = [0, 1, 2].map((k) => `https://linkedin.com/in/${tokens.domain}-${k}`);
+  // E-mail contacts at the account's own domain: the stamper swaps the domain token, and the key stays canonical.
+  const contacts = [0, 1, 2].map((k) => `contact${k}@${tokens.domain}`);
   let signals = 0;
   const who = { ops: { by: 'sales.ops', role: 'sales.ops' }, cro: { by: 'cro', role: 'cro' } } as const;
   const at = (h: number) => iso(startMs + h * HOUR);
