@@ -3,7 +3,7 @@
 // state's `after` delay expires (the machine's own delay functions on the restored context), and fires
 // the due ones through the same engine, in due order, batched exactly like the sweep.
 import type { AnyMachineSnapshot } from 'xstate';
-import type { Engine, TimerRow } from '../src/engine/engine.js';
+import type { Engine } from '../src/engine/engine.js';
 import { startClock } from './clock.js';
 
 export type ScanResult = {
@@ -51,21 +51,22 @@ export function fullScan(engine: Engine, opts: { now: string; batchSize: number 
   candidates.sort((a, b) => a.dueMs - b.dueMs || (a.account < b.account ? -1 : 1));
 
   // Firing goes through the engine like the sweep: it needs the pending timer row (point lookup).
-  const pending = sqlite.prepare(`select id, account, timer_id as timerId, event, due_at as dueAt, status, armed_by as armedBy, closed_by as closedBy from timers where account = ? and timer_id = ? and status = 'pending'`);
+  const pending = sqlite.prepare(`select id from timers where account = ? and timer_id = ? and status = 'pending'`).pluck();
   const result: ScanResult = { ms: 0, cpuMs: 0, scanMs: scanned - started, fireMs: 0, actors, candidates: candidates.length, alreadyFired: 0, fired: 0, skipped: 0, transitions: {} };
   for (let i = 0; i < candidates.length; i += opts.batchSize) {
     const batch = candidates.slice(i, i + opts.batchSize);
-    engine.write(() => {
-      for (const c of batch) {
-        const row = pending.get(c.account, c.timerId) as TimerRow | undefined;
-        if (!row) { result.alreadyFired++; continue; }
-        const applied = engine.fireTimerRow(row, opts.now);
-        if (applied.status === 'refused') { result.skipped++; continue; }
-        result.fired++;
-        const move = `${applied.before.stage}→${applied.after.stage}`;
-        if (applied.before.stage !== applied.after.stage) result.transitions[move] = (result.transitions[move] ?? 0) + 1;
-      }
-    });
+    const ids: number[] = [];
+    for (const c of batch) {
+      const id = pending.get(c.account, c.timerId) as number | undefined;
+      if (id === undefined) result.alreadyFired++; else ids.push(id);
+    }
+    for (const applied of engine.fireTimers(ids, { now: opts.now, as: { by: 'system', role: 'system' }, source: 'bench' })) {
+      if (applied.status === 'refused') { result.skipped++; continue; }
+      if (!('before' in applied)) { result.alreadyFired++; continue; }
+      result.fired++;
+      const move = `${applied.before.stage}→${applied.after.stage}`;
+      if (applied.before.stage !== applied.after.stage) result.transitions[move] = (result.transitions[move] ?? 0) + 1;
+    }
   }
   const done = performance.now();
   result.fireMs = done - scanned;

@@ -47,7 +47,7 @@ export async function measureProjection(ladder: Ladder, opts: { now: string; bat
     const cfg = parseMondayConfig({ endpoint: emu.url });
     const rules = DEFAULT_RULES;
     // The board is a setting of the database: the outbox hook follows it (openLadder).
-    engine.changeSettings({ ...engine.settings, monday: { endpoint: emu.url } }, { by: 'system', role: 'sales.ops', now: opts.now, change: 'bench: the local emulator', source: 'bench' });
+    engine.changeSettings((s) => ({ ...s, monday: { endpoint: emu.url } }), { by: 'system', role: 'sales.ops', now: opts.now, change: 'bench: the local emulator', source: 'bench' });
     const transport = createTransport({ endpoint: emu.url, token: 'bench-token', apiVersion: cfg.apiVersion, timeoutMs: cfg.retry.timeoutMs });
     const pushOpts = { now: () => new Date(clockMs).toISOString(), sleep: async (ms: number) => { clockMs += ms; }, log: () => {} };
 
@@ -63,7 +63,7 @@ export async function measureProjection(ladder: Ladder, opts: { now: string; bat
     const initial = await push(store, cfg, transport, pushOpts);
     if (initial.gaveUp || initial.pendingItems) throw new Error(`bench: the initial monday sync did not finish: ${initial.gaveUp ?? `${initial.pendingItems} items pending`}`);
 
-    const swept = sweep(engine, { now: opts.now, batchSize: opts.batchSize, as: { by: 'system', role: 'system' }, allowFuture: true, source: 'bench' });
+    const swept = sweep(engine, { now: opts.now, batchSize: opts.batchSize, as: { by: 'system', role: 'system' }, source: 'bench' });
     const clock = startClock();
     const r = await push(store, cfg, transport, pushOpts);
     const { ms } = clock();

@@ -184,7 +184,7 @@ function liveStory(store: Store, engine: Engine, story: Story, tokens: Tokens, c
     sweepNextTimer: () => {
       const next = store.sqlite.prepare(`select min(due_at) as due from timers where status = 'pending'`).get() as { due: string | null };
       if (!next.due) throw new Error('bench: story sweeps, but no timer is pending');
-      sweep(engine, { now: iso(nextDailySweep(Date.parse(next.due))), as: { by: 'system', role: 'system' }, allowFuture: true, source: 'bench' });
+      sweep(engine, { now: iso(nextDailySweep(Date.parse(next.due))), as: { by: 'system', role: 'system' }, source: 'bench' });
     },
   };
   story.live(driver);
@@ -196,11 +196,11 @@ export function buildTemplates(seed: number, rules: RulesConfig = DEFAULT_RULES)
   const r = rng(seed ^ 0x7e3a);
   const out = new Map<StoryName, Template[]>();
   // One store, emptied after each story: a story's sweep must never meet another story's timers.
-  const ladder = openLadder(':memory:', { mode: 'create' });
+  const ladder = openLadder(':memory:', { mode: 'create', allowFuture: true });
   const { store, engine } = ladder;
   try {
     if (JSON.stringify(rules) !== JSON.stringify(engine.rules)) {
-      engine.changeSettings({ ...engine.settings, rules }, { by: 'system', role: 'sales.ops', now: new Date(0).toISOString(), change: 'bench rules', source: 'bench' });
+      engine.changeSettings((s) => ({ ...s, rules }), { by: 'system', role: 'sales.ops', now: new Date(0).toISOString(), change: 'bench rules', source: 'bench' });
     }
     const tables = userTables(store);
     let n = 0;

@@ -13,4 +13,5 @@ CREATE TABLE `settings` (
 	`change` text NOT NULL
 );
 --> statement-breakpoint
-ALTER TABLE `events` ADD `settings_version` integer DEFAULT 1 NOT NULL;
+ALTER TABLE `events` ADD `settings_version` integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE `events` ADD `machine_version` integer DEFAULT 1 NOT NULL;

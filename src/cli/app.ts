@@ -41,6 +41,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--now <iso>', 'the clock for this command: ISO 8601 with Z or an offset (a bare date is 00:00 UTC); default: the current time')
     .option('--as <user>', 'who acts (users and roles: ladder settings show; default LADDER_AS)')
     .option('--json', 'machine-readable output')
+    .option('--allow-future', 'allow a --now more than clock.maxAheadHours (default 24) past the real clock: a simulation on purpose (what it records stays)')
     .addOption(new Option('--config <path>', 'no longer read: settings live in the database (ladder settings import PATH)').hideHelp())
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })

@@ -13,15 +13,16 @@ import { createTransport, type Transport } from '../monday/transport.js';
 import { roleOf, type Settings } from '../settings/schema.js';
 import { instantFlag } from './flags.js';
 
-export type GlobalOptions = { db?: string; now?: string; as?: string; json?: boolean; config?: string };
+export type GlobalOptions = { db?: string; now?: string; as?: string; json?: boolean; config?: string; allowFuture?: boolean };
 
 export type CliIO = { out: (s: string) => void; err: (s: string) => void; isTTY: boolean; env: NodeJS.ProcessEnv };
 
 export class CliContext {
   private _ladder?: Ladder;
   private _mode?: OpenMode;
-  private _monday?: MondayConfig | null;
   private noticed = false;
+  /** The demo lives simulated days in its own file: a --now ahead of the real clock is the point there. */
+  simulation = false;
 
   constructor(readonly opts: GlobalOptions, readonly io: CliIO) {
     if (opts.config !== undefined) {
@@ -46,7 +47,7 @@ export class CliContext {
     const rank = { read: 0, write: 1, create: 2 } as const;
     if (this._ladder && rank[this._mode!] >= rank[mode]) return this._ladder;
     this._ladder?.close();
-    this._ladder = openLadder(this.dbPath, { mode });
+    this._ladder = openLadder(this.dbPath, { mode, allowFuture: Boolean(this.opts.allowFuture) || this.simulation });
     this._mode = mode;
     this.noticeIgnoredConfig();
     return this._ladder;
@@ -70,12 +71,10 @@ export class CliContext {
     return { by, role };
   }
 
-  /** The monday board of the database's settings (or the one the demo set), when enabled. */
+  /** The monday board of the database's settings, when one is set and enabled. */
   get monday(): MondayConfig | null {
-    if (this._monday !== undefined) return this._monday;
     return this.reader().monday();
   }
-  set monday(cfg: MondayConfig | null) { this._monday = cfg; }
 
   mondayTransport(): Transport {
     const cfg = this.monday;

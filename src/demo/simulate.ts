@@ -98,8 +98,7 @@ export async function runDemo(engine: Engine, opts: DemoOptions): Promise<DemoSu
         send(c.domain, { type: 'DISQUALIFY', reason: r.pick(['acquired', 'opt-out', 'no-ecosystem', 'bankruptcy'] as const) }, at(12));
       }
     }
-    // The demo lives its own simulated days in its own file: a --now ahead of the real clock is the point.
-    const swept = sweep(engine, { now: at(23), as: ops, source: 'demo', allowFuture: true });
+    const swept = sweep(engine, { now: at(23), as: ops, source: 'demo' });
     summary.timersFired += swept.fired;
     // A timer the machine no longer accepts is closed with a refusal record.
     summary.refused += swept.skipped;

@@ -4,6 +4,8 @@
 // log, stage history, timers, hooks such as suppression and the monday outbox) → effects after commit.
 // One refusal rule for every path: the refused event's own payload, its source and the reason are recorded,
 // nothing else is written (a timer the machine no longer accepts is also closed, so it is not retried forever).
+// The sweep (sweep.ts) and the intake writes (intake.ts) are built here from the engine's internals, which are
+// not handed out: callers get intent-level operations only.
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import type { AnyMachineSnapshot } from 'xstate';
 import { createStepper, initialTransition, type Step } from './step.js';
@@ -22,6 +24,8 @@ import { upgradeSnapshot, SNAPSHOT_MIGRATIONS, type SnapshotMigration } from './
 import { forbidden } from './roles.js';
 import { timerWrites } from './timer-actions.js';
 import { suppressionHook } from './suppression.js';
+import { makeSweep } from './sweep.js';
+import { makeIntake } from './intake.js';
 import { validateCommandEvent, validateNewAccount, validateNow, validateTimerEvent, type NewAccount } from './validate.js';
 
 export type Source = 'cli' | 'intake' | 'import' | 'timer' | 'demo' | 'api' | 'bench';
@@ -48,6 +52,7 @@ export type Submission = {
   expectedVersion?: number;
 };
 
+export type CaughtUp = { timerId: string; at: string; before: StageAt; after: StageAt };
 export type Applied = {
   status: 'applied' | 'duplicate';
   account: string;
@@ -60,7 +65,7 @@ export type Applied = {
   armed: { timerId: string; dueAt: string }[];
   cancelled: string[];
   /** Timers that had fallen due before this event and were fired first, dated when they fell due. */
-  caughtUp: { timerId: string; at: string; before: StageAt; after: StageAt }[];
+  caughtUp: CaughtUp[];
 };
 export type Refused = { status: 'refused'; account: string | null; type: string; why: string };
 
@@ -73,6 +78,8 @@ export type TransitionHook = (info: TransitionInfo) => void;
 
 export type AccountMeta = { by: string; role: string; at?: string; now: string; source: Source; idempotencyKey?: string };
 export type TimerRow = typeof timers.$inferSelect;
+/** What a refusal record says, besides the reason. */
+export type RefusalRecord = { account: string | null; type: string; payload: unknown; by?: string; role?: string; source: Source; at: string };
 
 export const iso = (s: string) => new Date(Date.parse(s)).toISOString();
 const ph = (name: string) => sql.placeholder(name);
@@ -91,8 +98,13 @@ export type EngineOptions = {
   /** The version this machine writes; stored snapshots of older versions are upgraded on load. */
   machineVersion?: number;
   migrations?: ReadonlyMap<number, SnapshotMigration>;
-  /** The real clock (ms), for what must not run ahead of it (the sweep's --now). Never used for event time. */
+  /** The real clock (ms), for what must not run ahead of it (a command's --now). Never used for event time. */
   clock?: () => number;
+  /**
+   * Allow a --now more than clock.maxAheadHours past the real clock: a simulation (the demo, the bench, tests
+   * that move the clock) or `--allow-future` on purpose. Otherwise such a command is refused.
+   */
+  allowFuture?: boolean;
 };
 
 type Current = { version: number; settings: Settings; machine: LadderMachine; step: Step; hooks: TransitionHook[] };
@@ -126,7 +138,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     insertEvent: db.insert(events).values({
       account: ph('account'), seq: ph('seq'), type: ph('type'), payload: ph('payload'), by: ph('by'), role: ph('role'), source: ph('source'),
       at: ph('at'), recordedAt: ph('recordedAt'), stageBefore: ph('stageBefore'), stageAfter: ph('stageAfter'), reason: ph('reason'),
-      idempotencyKey: ph('idempotencyKey'), settingsVersion: ph('settingsVersion'),
+      idempotencyKey: ph('idempotencyKey'), settingsVersion: ph('settingsVersion'), machineVersion: ph('machineVersion'),
     }).prepare(),
     closeStay: db.update(stageHistory).set({ exitedAt: phv('at'), exitedBy: phv('eventId') })
       .where(and(eq(stageHistory.account, ph('account')), sql`${stageHistory.exitedAt} is null`)).prepare(),
@@ -136,6 +148,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     cancelTimer: db.update(timers).set({ status: 'cancelled', closedBy: phv('eventId') })
       .where(and(eq(timers.account, ph('account')), eq(timers.timerId, ph('timerId')), eq(timers.status, 'pending'))).prepare(),
     armTimer: db.insert(timers).values({ account: ph('account'), timerId: ph('timerId'), event: ph('event'), dueAt: ph('dueAt'), status: 'pending', armedBy: ph('eventId') }).prepare(),
+    timerById: db.select().from(timers).where(eq(timers.id, ph('id'))).prepare(),
     dueForAccount: db.select().from(timers)
       .where(and(eq(timers.account, ph('account')), eq(timers.status, 'pending'), lte(timers.dueAt, ph('until'))))
       .orderBy(asc(timers.dueAt), asc(timers.id)).limit(1).prepare(),
@@ -151,11 +164,16 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
   // ---- settings: the rules in force are the newest settings row; a change made by another process is seen
   // at the next transaction (a long-running server never applies stale rules).
   let cur: Current | null = null;
+  const versions = new Map<number, Current>();
   function load(version: number): Current {
+    const known = versions.get(version);
+    if (known) return known;
     const row = q.settingsRow.get({ version });
     const settings = row ? validateSettings(JSON.parse(row.body), `settings v${version}`) : DEFAULT_SETTINGS;
     const machine = machineFor(settings.rules);
-    return { version, settings, machine, step: createStepper(machine), hooks: [suppressionHook, ...hooksFor(settings)] };
+    const c = { version, settings, machine, step: createStepper(machine), hooks: [suppressionHook, ...hooksFor(settings)] };
+    versions.set(version, c);
+    return c;
   }
   function current(): Current {
     const version = (q.settingsVersion.get() as number | null) ?? 1;
@@ -164,9 +182,9 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
   }
   /** Inside a transaction: the settings read when it began (write() refreshes them once per transaction). */
   const live = (): Current => cur ?? current();
-  /** The settings of an older version (a replay under the rules of its time). */
+  /** The settings of a version (a replay under the rules of its time). */
   function settingsAt(version: number): { settings: Settings; machine: LadderMachine } {
-    const c = cur && cur.version === version ? cur : load(version);
+    const c = load(version);
     return { settings: c.settings, machine: c.machine };
   }
 
@@ -183,7 +201,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     return sqlite.transaction(() => { current(); return fn(); }).immediate();
   }
 
-  function recordRefusal(r: { account: string | null; type: string; payload: unknown; by?: string; role?: string; source: Source; at: string; why: string }): void {
+  function recordRefusal(r: RefusalRecord & { why: string }): void {
     q.insertRefusal.run({
       account: r.account, type: r.type, payload: JSON.stringify(r.payload), by: r.by || 'unknown', role: r.role || 'unknown', source: r.source, at: r.at, why: r.why,
     });
@@ -193,7 +211,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
    * Runs `op` in a SAVEPOINT of the current transaction. Refused: its writes are undone, the refusal is recorded
    * (the refused event's own payload, source and reason) and `onRefused` may close what must not be retried.
    */
-  function attempt<T>(op: () => T, refusal: () => { account: string | null; type: string; payload: unknown; by?: string; role?: string; source: Source; at: string }, onRefused?: () => void): T | Refused {
+  function attempt<T>(op: () => T, refusal: () => RefusalRecord, onRefused?: () => void): T | Refused {
     try {
       return sqlite.transaction(op)();
     } catch (err) {
@@ -219,25 +237,57 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     throw new RefusedError(why, account, type);
   }
 
+  /**
+   * The checks of every write before it reads anything: the role may do it, and --now is not ahead of the
+   * real clock by more than clock.maxAheadHours (a command's timers would fire for good, dated in the future).
+   */
+  function authorize(type: string, role: string, now: string): string | null {
+    const denied = forbidden(type, role);
+    if (denied) return denied;
+    const margin = live().settings.clock.maxAheadHours;
+    const real = clock();
+    if (!opts.allowFuture && Date.parse(now) > real + margin * 3_600_000) {
+      return `--now ${now} is more than ${margin} hours after the real clock (${new Date(real).toISOString()}); what it records, and the timers that fall due `
+        + 'before it, would be for good. Pass --allow-future to simulate on purpose (settings: clock.maxAheadHours)';
+    }
+    return null;
+  }
+
+  /** A whole command refused before it starts (a role that may not import, a --now too far ahead): recorded. */
+  function deny(record: RefusalRecord, why: string): never {
+    write(() => recordRefusal({ ...record, why }));
+    throw new RefusedError(why, record.account, record.type);
+  }
+
   // ---- the event path ----
 
   function stageLabelOf(s: StageAt) { return s.substate ? `${s.stage}.${s.substate}` : s.stage; }
+  const unchanged = (account: string, eventId: number, seq: number, version: number, s: StageAt): Applied =>
+    ({ status: 'duplicate', account, eventId, seq, before: s, after: s, version, armed: [], cancelled: [], caughtUp: [] });
 
   function writeEvent(account: string, seq: number, event: { type: string; at: string; by: string; role: string; [k: string]: unknown }, source: Source, now: string,
-    before: StageAt | null, after: StageAt, reason: string | null, idempotencyKey: string | null, settingsVersion: number): number {
+    before: StageAt | null, after: StageAt, reason: string | null, idempotencyKey: string | null): number {
     return Number(q.insertEvent.run({
       account, seq, type: event.type, payload: JSON.stringify(event), by: event.by, role: event.role, source, at: event.at, recordedAt: now,
-      stageBefore: before ? stageLabelOf(before) : null, stageAfter: stageLabelOf(after), reason, idempotencyKey, settingsVersion,
+      stageBefore: before ? stageLabelOf(before) : null, stageAfter: stageLabelOf(after), reason, idempotencyKey, settingsVersion: live().version, machineVersion,
     }).lastInsertRowid);
+  }
+
+  /** Refuses an event dated before the account's latest one: history is recorded in time order. */
+  function inTimeOrder(account: string, version: number, type: string, at: string): void {
+    const last = q.lastEvent.get({ account, seq: version });
+    if (last && at < last.at) {
+      refuse(account, type, `${account}: this ${type} is dated ${at}, before the account's latest event (#${version} ${last.type} at ${last.at}); `
+        + `events are recorded in time order, so history cannot be rewritten (use a --now at or after ${last.at})`);
+    }
   }
 
   /**
    * Applies one validated event to its account inside the current transaction. Throws RefusedError or
    * BadInputError; the caller's savepoint undoes anything written before the throw.
    */
-  function applyEvent(account: string, event: LadderEvent, meta: { source: Source; now: string; idempotencyKey?: string; expectedVersion?: number; timer?: TimerRow; caughtUp?: Applied['caughtUp'] }): Applied {
-    const { machine, step, hooks, settings, version: settingsVersion } = live();
-    const isTimer = meta.timer !== undefined;
+  function applyEvent(account: string, event: LadderEvent, meta: { source: Source; now: string; idempotencyKey?: string; expectedVersion?: number; timer?: TimerRow; caughtUp?: CaughtUp[] }): Applied {
+    const { machine, step, hooks, settings } = live();
     const caughtUp = meta.caughtUp ?? [];
     const row = q.actor.get({ account });
     if (!row) throw new BadInputError(`account: no account ${account} on the ladder; add it first (ladder account add ${account} --name … --hq … --tier … --icp …)`, 'account');
@@ -245,12 +295,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
       const moved = caughtUp.length ? ` (${caughtUp.map((t) => `a timer fell due at ${t.at}`).join(', ')})` : ' (someone acted first)';
       refuse(account, event.type, `stale version for ${account}: expected ${meta.expectedVersion}, it is at ${row.version}${moved}; read it again and retry`);
     }
-    const last = q.lastEvent.get({ account, seq: row.version });
-    if (last && event.at < last.at) {
-      if (isTimer) event = { ...event, at: last.at }; // a legacy timer left overdue behind a later event: fire it now, never lose it
-      else refuse(account, event.type, `${account}: this ${event.type} is dated ${event.at}, before the account's latest event (#${row.version} ${last.type} at ${last.at}); `
-        + `events are recorded in time order, so history cannot be rewritten (use a --now at or after ${last.at})`);
-    }
+    inTimeOrder(account, row.version, event.type, event.at);
     if (event.type === 'SIGNAL' && q.suppressed.get(event.signal.contact)) {
       refuse(account, event.type, `signal for ${account} ignored: contact ${event.signal.contact} is on the suppression list; signals are logged, never acted on (HO 3.5, 5.6).`);
     }
@@ -266,7 +311,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
       snapshot: persistSnapshot(next), machineVersion, stage: after.stage, substate: after.substate, version, updatedAt: meta.now, account, expected: row.version,
     });
     if (updated.changes !== 1) refuse(account, event.type, `stale version for ${account}: it moved while this event was applied; retry`);
-    const eventId = writeEvent(account, version, event, meta.source, meta.now, before, after, reasonOf(event), meta.idempotencyKey ?? null, settingsVersion);
+    const eventId = writeEvent(account, version, event, meta.source, meta.now, before, after, reasonOf(event), meta.idempotencyKey ?? null);
 
     if (before.stage !== after.stage || before.substate !== after.substate) {
       q.closeStay.run({ at: event.at, eventId, account });
@@ -289,11 +334,11 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     return { status: 'applied', account, eventId, seq: version, before, after, version, armed, cancelled, caughtUp };
   }
 
-  /** A stored timer row fired through the machine (each in its own savepoint); refused: closed and recorded. */
+  /** A stored timer row fired through the machine (in its own savepoint); refused: closed and recorded. */
   function fireTimerRow(row: TimerRow, now: string): Applied | Refused {
-    const event = { ...JSON.parse(row.event), at: row.dueAt, by: 'system', role: 'system' } as LadderEvent;
+    const event = validateTimerEvent({ ...JSON.parse(row.event), at: row.dueAt, by: 'system', role: 'system' });
     return attempt(
-      () => applyEvent(row.account, validateTimerEvent(event), { source: 'timer', now, timer: row, idempotencyKey: `timer:${row.id}` }),
+      () => applyEvent(row.account, event, { source: 'timer', now, timer: row, idempotencyKey: `timer:${row.id}` }),
       () => ({ account: row.account, type: event.type, payload: { ...event, timer: row.id }, by: 'system', role: 'system', source: 'timer', at: row.dueAt }),
       // A timer the machine no longer accepts (an SLA already flagged in this stay, or one left behind by an
       // upgrade) is closed without effect, never retried forever.
@@ -301,47 +346,43 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     );
   }
 
-  function catchUp(account: string, until: string, now: string): Applied['caughtUp'] {
-    const out: Applied['caughtUp'] = [];
-    for (let i = 0; i < 1000; i++) {
-      const row = q.dueForAccount.get({ account, until });
-      if (!row) break;
+  /**
+   * Fires the account's timers due at or before `until`, in due order, each dated when it fell due: whatever
+   * then happens to the account meets it where the rules had put it (DOMAIN "Timers"), in time order.
+   */
+  function catchUp(account: string, until: string, now: string): CaughtUp[] {
+    const out: CaughtUp[] = [];
+    for (let row = q.dueForAccount.get({ account, until }); row; row = q.dueForAccount.get({ account, until })) {
+      // Each firing closes its row, and a timer is armed at least 1 ms after the event that arms it: this ends.
       const r = fireTimerRow(row, now);
       if (r.status === 'applied') out.push({ timerId: row.timerId, at: row.dueAt, before: r.before, after: r.after });
     }
     return out;
   }
 
-  function eventOf(sub: Submission): LadderEvent {
-    return validateCommandEvent(sub.event, validateNow(sub.now), live().settings.clock.futureToleranceMinutes);
-  }
-
   /**
-   * One event inside the current transaction: refused → recorded, returned as Refused. Timers of the account
-   * that fell due at or before the event are fired first, dated when they fell due: the event meets the account
-   * where the rules had put it (DOMAIN "Timers") and history stays in time order. A refused event undoes them
-   * too (a refused command changes nothing but its refusal record); its explanation names them, and the next
-   * sweep fires them.
+   * One event inside the current transaction: refused → recorded, returned as Refused. The account's timers
+   * that fell due at or before the event are fired first (catchUp). A refused event undoes them too (a refused
+   * command changes nothing but its refusal record); its explanation names them, and the next sweep fires them.
    */
   function submitInTx(sub: Submission): Applied | Refused {
     const now = validateNow(sub.now);
-    const event = eventOf(sub);
-    const refusal = () => ({ account: sub.account, type: event.type, payload: event, by: event.by, role: event.role, source: sub.source, at: event.at });
-    const denied = forbidden(event.type, event.role);
-    // CRO commands by others are refused by the machine's own guard, with its explanation (HO 3.6, 4.3).
-    if (denied && !(event.type.startsWith('CRO_') && event.role !== 'cro')) return attempt(() => refuse(sub.account, event.type, `cannot ${event.type} ${sub.account}: ${denied}`), refusal);
+    const event = validateCommandEvent(sub.event, now, live().settings.clock.futureToleranceMinutes);
+    const refusal = (): RefusalRecord => ({ account: sub.account, type: event.type, payload: event, by: event.by, role: event.role, source: sub.source, at: event.at });
+    // A CRO decision by anyone else is refused by the machine's own guard, with its explanation (HO 3.6, 4.3),
+    // whatever the account's state: no timer needs to fire first.
+    const byNonCro = event.type.startsWith('CRO_') && event.role !== 'cro';
+    const denied = byNonCro ? authorize(event.type, 'cro', now) : authorize(event.type, event.role, now);
+    if (denied) return attempt(() => refuse(sub.account, event.type, `cannot ${event.type} ${sub.account}: ${denied}`), refusal);
     if (sub.idempotencyKey) {
       const seen = q.byKey.get({ key: sub.idempotencyKey });
       if (seen) {
         const row = q.actor.get({ account: seen.account })!;
-        const s = stageOf(JSON.parse(row.snapshot).value);
-        return { status: 'duplicate', account: seen.account, eventId: seen.id, seq: seen.seq, before: s, after: s, version: row.version, armed: [], cancelled: [], caughtUp: [] };
+        return unchanged(seen.account, seen.id, seen.seq, row.version, stageOf(JSON.parse(row.snapshot).value));
       }
     }
-    // A CRO decision by anyone else is refused whatever the account's state: no timer needs to fire first.
-    const refusedByRole = event.type.startsWith('CRO_') && event.role !== 'cro';
     return attempt(() => {
-      const caughtUp = refusedByRole ? [] : catchUp(sub.account, event.at, now);
+      const caughtUp = byNonCro ? [] : catchUp(sub.account, event.at, now);
       try {
         return applyEvent(sub.account, event, { source: sub.source, now, idempotencyKey: sub.idempotencyKey, expectedVersion: sub.expectedVersion, caughtUp });
       } catch (err) {
@@ -358,33 +399,37 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     return { type: ACCOUNT_ADDED, at, by: meta.by, role: meta.role, input: { account: acct.domain, tier: acct.tier, facts: acct.facts ?? {}, at }, name: acct.name, hq: acct.hq, icpScore: acct.icpScore };
   }
 
-  function addAccountInTx(input: NewAccount, meta: AccountMeta): Applied | Refused {
+  /**
+   * Creates an account at PROSPECT through the machine's initial transition (event seq 1). `archive`: LQ 4 Tier
+   * Reject, archived with its intake record in the same savepoint, so it is never left half-way.
+   */
+  function addAccountInTx(input: NewAccount, meta: AccountMeta, o: { archive?: string } = {}): Applied | Refused {
     const acct = validateNewAccount(input);
     const now = validateNow(meta.now);
     const at = meta.at ? validateNow(meta.at) : now;
     const payload = accountPayload(acct, at, meta);
     return attempt(() => {
-      const denied = forbidden(ACCOUNT_ADDED, meta.role);
+      const denied = authorize(ACCOUNT_ADDED, meta.role, now);
       if (denied) refuse(acct.domain, ACCOUNT_ADDED, `cannot add ${acct.domain}: ${denied}`);
       if (meta.idempotencyKey) {
         const seen = q.byKey.get({ key: meta.idempotencyKey });
-        if (seen) {
-          const s = stageOf(JSON.parse(q.actor.get({ account: seen.account })!.snapshot).value);
-          return { status: 'duplicate', account: seen.account, eventId: seen.id, seq: seen.seq, before: s, after: s, version: 1, armed: [], cancelled: [], caughtUp: [] } satisfies Applied;
-        }
+        if (seen) return unchanged(seen.account, seen.id, seen.seq, 1, stageOf(JSON.parse(q.actor.get({ account: seen.account })!.snapshot).value));
       }
       if (q.accountExists.get({ domain: acct.domain })) refuse(acct.domain, ACCOUNT_ADDED, `${acct.domain} is already on the ladder (ladder status ${acct.domain})`);
-      const { machine, hooks, settings, version: settingsVersion } = live();
+      const { machine, hooks, settings } = live();
       const [snap] = initialTransition(machine, { account: acct.domain, tier: acct.tier, facts: acct.facts ?? {}, at });
       const after = stageOf(snap.value);
       q.insertAccount.run({ domain: acct.domain, name: acct.name, hq: acct.hq, tier: acct.tier, icpScore: acct.icpScore, extra: JSON.stringify(acct.extra ?? {}), createdAt: at, createdBy: meta.by });
       q.insertActor.run({ account: acct.domain, machineVersion, snapshot: persistSnapshot(snap), stage: after.stage, substate: after.substate, version: 1, updatedAt: now });
-      const eventId = writeEvent(acct.domain, 1, payload, meta.source, now, null, after, null, meta.idempotencyKey ?? null, settingsVersion);
+      const eventId = writeEvent(acct.domain, 1, payload, meta.source, now, null, after, null, meta.idempotencyKey ?? null);
       q.openStay.run({ account: acct.domain, stage: after.stage, substate: after.substate, at, eventId });
       for (const hook of hooks) {
         hook({ tx: db, account: acct.domain, event: payload as unknown as LadderEvent, eventId, source: meta.source, now, before: after, after, prev: null, next: snap, rules: settings.rules });
       }
-      return { status: 'applied', account: acct.domain, eventId, seq: 1, before: after, after, version: 1, armed: [], cancelled: [], caughtUp: [] } satisfies Applied;
+      const added: Applied = { status: 'applied', account: acct.domain, eventId, seq: 1, before: after, after, version: 1, armed: [], cancelled: [], caughtUp: [] };
+      if (o.archive === undefined) return added;
+      const archive = validateCommandEvent({ type: 'ARCHIVE', at, by: meta.by, role: meta.role, reason: o.archive }, now, live().settings.clock.futureToleranceMinutes);
+      return applyEvent(acct.domain, archive, { source: meta.source, now });
     }, () => ({ account: acct.domain, type: ACCOUNT_ADDED, payload, by: meta.by, role: meta.role, source: meta.source, at }));
   }
 
@@ -397,22 +442,25 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     const at = meta.at ? validateNow(meta.at) : now;
     const payload = { type: ACCOUNT_ENRICHED, at, by: meta.by, role: meta.role, fields };
     return attempt(() => {
-      const denied = forbidden(ACCOUNT_ENRICHED, meta.role);
+      const denied = authorize(ACCOUNT_ENRICHED, meta.role, now);
       if (denied) refuse(account, ACCOUNT_ENRICHED, `cannot enrich ${account}: ${denied}`);
-      const row = q.actor.get({ account });
       const stored = q.accountExtra.get({ domain: account });
-      if (!row || !stored) throw new BadInputError(`account: no account ${account} on the ladder`, 'account');
+      if (!stored) throw new BadInputError(`account: no account ${account} on the ladder`, 'account');
       const extra = JSON.parse(stored.extra) as Record<string, unknown>;
       const added = Object.fromEntries(Object.entries(fields).filter(([k]) => !Object.hasOwn(extra, k)));
+      if (Object.keys(added).length === 0) {
+        const row = q.actor.get({ account })!;
+        return unchanged(account, 0, row.version, row.version, stageOf(JSON.parse(row.snapshot).value));
+      }
+      const caughtUp = catchUp(account, at, now);
+      const row = q.actor.get({ account })!;
+      inTimeOrder(account, row.version, ACCOUNT_ENRICHED, at);
       const s = stageOf(JSON.parse(row.snapshot).value);
-      if (Object.keys(added).length === 0) return { status: 'duplicate', account, eventId: 0, seq: row.version, before: s, after: s, version: row.version, armed: [], cancelled: [], caughtUp: [] } satisfies Applied;
-      const last = q.lastEvent.get({ account, seq: row.version });
-      if (last && at < last.at) refuse(account, ACCOUNT_ENRICHED, `${account}: an enrichment dated ${at} is before the account's latest event (#${row.version} ${last.type} at ${last.at}); events are recorded in time order`);
       const version = row.version + 1;
       if (q.bumpActor.run({ version, updatedAt: now, account, expected: row.version }).changes !== 1) refuse(account, ACCOUNT_ENRICHED, `stale version for ${account}; retry`);
       q.updateExtra.run({ extra: JSON.stringify({ ...extra, ...added }), domain: account });
-      const eventId = writeEvent(account, version, { ...payload, fields: added }, meta.source, now, s, s, null, meta.idempotencyKey ?? null, live().version);
-      return { status: 'applied', account, eventId, seq: version, before: s, after: s, version, armed: [], cancelled: [], caughtUp: [] } satisfies Applied;
+      const eventId = writeEvent(account, version, { ...payload, fields: added }, meta.source, now, s, s, null, meta.idempotencyKey ?? null);
+      return { status: 'applied', account, eventId, seq: version, before: s, after: s, version, armed: [], cancelled: [], caughtUp } satisfies Applied;
     }, () => ({ account, type: ACCOUNT_ENRICHED, payload, by: meta.by, role: meta.role, source: meta.source, at }));
   }
 
@@ -428,35 +476,38 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     cur = null;
   }
 
-  /** A new settings version (validated whole), in force from `now`; refused: recorded, nothing changed. */
-  function changeSettings(next: Settings, meta: { by: string; role: string; now: string; change: string; source: Source }): { version: number; changes: SettingChange[] } {
+  /**
+   * A new settings version, made from the settings in force inside the write transaction (two changes at once
+   * never undo each other), validated whole; in force from then on. Refused: recorded, nothing changed.
+   */
+  function changeSettings(change: (current: Settings) => Settings, meta: { by: string; role: string; now: string; change: string; source: Source }): { version: number; changes: SettingChange[] } {
     const now = validateNow(meta.now);
-    const doc = validateSettings(next);
-    const payload = { type: SETTINGS_CHANGED, at: now, by: meta.by, role: meta.role, change: meta.change, settings: doc };
+    const record = (doc: unknown): RefusalRecord => ({ account: null, type: SETTINGS_CHANGED, payload: { type: SETTINGS_CHANGED, at: now, by: meta.by, role: meta.role, change: meta.change, settings: doc }, by: meta.by, role: meta.role, source: meta.source, at: now });
+    let doc: Settings | null = null;
     const out = standalone(() => attempt(() => {
-      const denied = forbidden('SETTINGS', meta.role);
+      const denied = authorize('SETTINGS', meta.role, now);
       if (denied) refuse(null, SETTINGS_CHANGED, `cannot change the settings: ${denied}`);
       const { version, settings } = live();
+      doc = validateSettings(change(structuredClone(settings)));
       const latest = q.settingsRow.get({ version });
       if (latest && now < latest.at) refuse(null, SETTINGS_CHANGED, `settings changes are recorded in time order: v${version} took effect at ${latest.at}, after ${now} (use a --now at or after it)`);
       const changes = diffSettings(settings, doc);
       if (changes.length === 0) return { version, changes };
       db.insert(settingsTable).values({ version: version + 1, body: JSON.stringify(doc), at: now, by: meta.by, role: meta.role, change: meta.change }).run();
       return { version: version + 1, changes };
-    }, () => ({ account: null, type: SETTINGS_CHANGED, payload, by: meta.by, role: meta.role, source: meta.source, at: now })));
+    }, () => record(doc)));
     cur = null;
     return out;
   }
 
-  // ---- the public, intent-level operations ----
+  // ---- the engine's parts built on these internals (not handed out) ----
+
+  const core = { db, sqlite, write, attempt, standalone, refuse, recordRefusal, deny, authorize, fireTimerRow, submitInTx, live, current, clock };
+  const runSweep = makeSweep(core);
+  const intake = makeIntake(core);
 
   /** Operations inside one batch transaction (an import chunk): each in its own savepoint, refusals recorded. */
-  const inBatch = {
-    submit: submitInTx,
-    addAccount: addAccountInTx,
-    enrich: enrichInTx,
-    db,
-  };
+  const inBatch = { submit: submitInTx, addAccount: addAccountInTx, enrich: enrichInTx };
   type BatchOps = typeof inBatch;
 
   return {
@@ -467,10 +518,35 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     enrich: (account: string, fields: Record<string, string>, meta: AccountMeta): Applied => standalone(() => enrichInTx(account, fields, meta)),
     /** Many operations, one transaction: an import chunk. A refused operation is recorded and undone alone. */
     batch: <T>(fn: (ops: BatchOps) => T): T => write(() => fn(inBatch)),
-    /** Fires due timers of one account inside the current transaction (the sweep, which owns the batching). */
-    fireTimerRow: (row: TimerRow, now: string) => fireTimerRow(row, now),
+    /** The daily sweep: fires every timer due by --now (sweep.ts). */
+    sweep: runSweep,
+    /**
+     * Fires the given timer rows, due by --now, in one transaction (each in its own savepoint), as the sweep
+     * would: for a scheduler of its own (the benchmark's full-scan baseline). Who fires them must be allowed to
+     * sweep. A row no longer pending, or not yet due, is left as it is and reported so.
+     */
+    fireTimers(ids: readonly number[], o: { now: string; as: Actor; source?: Source }): (Applied | Refused | { status: 'not pending' | 'not due'; id: number })[] {
+      const now = validateNow(o.now);
+      current();
+      const denied = authorize('SWEEP', o.as.role, now);
+      if (denied) deny({ account: null, type: 'SWEEP', payload: { type: 'SWEEP', now, timers: ids }, by: o.as.by, role: o.as.role, source: o.source ?? 'cli', at: now }, `cannot fire timers: ${denied}`);
+      return write(() => ids.map((id) => {
+        const row = q.timerById.get({ id });
+        if (!row || row.status !== 'pending') return { status: 'not pending' as const, id };
+        if (row.dueAt > now) return { status: 'not due' as const, id };
+        return fireTimerRow(row, now);
+      }));
+    },
+    /** Signal notes and import batches (intake.ts). */
+    ...intake,
+    /** Refuses (and records) a whole command before it starts when the role may not, or --now runs ahead. */
+    authorizeCommand(type: string, what: string, actor: Actor, now: string, record: Omit<RefusalRecord, 'by' | 'role' | 'at'>): void {
+      const at = validateNow(now);
+      current();
+      const denied = authorize(type, actor.role, at);
+      if (denied) deny({ ...record, by: actor.by, role: actor.role, at }, `cannot ${what}: ${denied}`);
+    },
     ensureSettings, changeSettings,
-    write, attempt, refuse, recordRefusal, current,
     load(account: string): { snapshot: AnyMachineSnapshot; version: number } | null {
       const row = q.actor.get({ account });
       return row ? { snapshot: restore(row), version: row.version } : null;
@@ -484,6 +560,23 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
   };
 }
 export type Engine = ReturnType<typeof createEngine>;
+/** The engine's internals, for the parts built on them (sweep.ts, intake.ts). */
+export type EngineCore = {
+  db: Db; sqlite: Store['sqlite'];
+  write: <T>(fn: () => T) => T;
+  attempt: <T>(op: () => T, refusal: () => RefusalRecord, onRefused?: () => void) => T | Refused;
+  standalone: <T>(fn: () => T | Refused) => T;
+  refuse: (account: string | null, type: string, why: string) => never;
+  recordRefusal: (r: RefusalRecord & { why: string }) => void;
+  deny: (record: RefusalRecord, why: string) => never;
+  authorize: (type: string, role: string, now: string) => string | null;
+  fireTimerRow: (row: TimerRow, now: string) => Applied | Refused;
+  submitInTx: (sub: Submission) => Applied | Refused;
+  live: () => { version: number; settings: Settings };
+  /** The settings in force, read again from the database. */
+  current: () => { version: number; settings: Settings };
+  clock: () => number;
+};
 
 function reasonOf(event: LadderEvent): string | null {
   const e = event as { reason?: string; justification?: string; note?: string };

@@ -15,20 +15,29 @@ export type ReplayResult = {
   events: number;
   /** The settings versions the log was applied under. */
   settingsVersions: number[];
+  /**
+   * `equal` or `differs`; `older machine` when part of the log was applied by an older machine version (a
+   * database from before an upgrade): this ladder has only its own machine, so that log is not replayed.
+   */
+  status: 'equal' | 'differs' | 'older machine';
   equal: boolean;
-  /** What differs: `value`, `status`, or a context field. */
+  /** What differs: `value`, `status`, or a context field; or which older machine versions wrote the log. */
   differs: string[];
 };
 
 const norm = (x: unknown) => JSON.parse(JSON.stringify(x)) as Record<string, unknown>;
 
-/** Replays one account's log; `machineFor` picks the machine of a settings version (default: that version's rules). */
+/** Replays one account's log, each event by the machine of its settings version's rules. */
 export function replayAccount(engine: Engine, account: string): ReplayResult {
   const { db } = engine.store;
   const rows = db.select().from(events).where(eq(events.account, account)).orderBy(asc(events.seq)).all();
   const actor = db.select().from(actors).where(eq(actors.account, account)).get();
   if (!actor || rows.length === 0 || rows[0]!.type !== 'ACCOUNT_ADDED') {
-    return { account, events: rows.length, settingsVersions: [], equal: false, differs: ['log: it does not start with ACCOUNT_ADDED'] };
+    return { account, events: rows.length, settingsVersions: [], status: 'differs', equal: false, differs: ['log: it does not start with ACCOUNT_ADDED'] };
+  }
+  const older = [...new Set(rows.filter((r) => r.machineVersion < engine.machineVersion).map((r) => r.machineVersion))];
+  if (older.length) {
+    return { account, events: rows.length, settingsVersions: [...new Set(rows.map((r) => r.settingsVersion))], status: 'older machine', equal: false, differs: older.map((v) => `machine v${v}`) };
   }
   const versions = new Set<number>();
   let snap: AnyMachineSnapshot | null = null;
@@ -52,7 +61,7 @@ export function replayAccount(engine: Engine, account: string): ReplayResult {
   const a = norm(stored.context);
   const b = replayed.context as Record<string, unknown>;
   for (const k of Object.keys({ ...a, ...b })) if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) differs.push(`context.${k}`);
-  return { account, events: rows.length, settingsVersions: [...versions].sort((x, y) => x - y), equal: differs.length === 0, differs };
+  return { account, events: rows.length, settingsVersions: [...versions].sort((x, y) => x - y), status: differs.length ? 'differs' : 'equal', equal: differs.length === 0, differs };
 }
 
 /** Every account, in domain order. */

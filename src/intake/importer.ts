@@ -8,9 +8,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import type { Engine } from '../engine/engine.js';
-import { RefusedError } from '../engine/errors.js';
-import { forbidden } from '../engine/roles.js';
-import { recordImportBatch, type ImportEscalation } from '../engine/intake.js';
+import type { ImportEscalation } from '../engine/intake.js';
 import { accounts, events } from '../store/schema.js';
 import type { Role } from '../../machines/events.js';
 import { readImportFile } from './import-file.js';
@@ -84,8 +82,7 @@ export async function importFile(engine: Engine, opts: {
   path: string; now: string; actor: { by: string; role: Role }; dryRun?: boolean; chunkSize?: number; reportPath?: string;
   onProgress?: (rows: number) => void;
 }): Promise<ImportReport> {
-  const denied = forbidden('ACCOUNT_ADDED', opts.actor.role);
-  if (denied) throw new RefusedError(`cannot import ${opts.path}: ${denied}`, null, 'ACCOUNT_ADDED');
+  if (!opts.dryRun) engine.authorizeCommand('ACCOUNT_ADDED', `import ${opts.path}`, opts.actor, opts.now, { account: null, type: 'ACCOUNT_ADDED', payload: { type: 'IMPORT', file: opts.path }, source: 'import' });
   const { db } = engine.store;
   // A missing file or a directory is bad input naming the file, not an unexpected error.
   const hash = await fileHash(opts.path).catch((err: NodeJS.ErrnoException) => {
@@ -148,13 +145,11 @@ export async function importFile(engine: Engine, opts: {
     // Its creating row is met: a later row of this file for the same domain (in a later chunk) is a duplicate.
     claimed.add(row.domain);
     if (ops) {
-      const added = ops.addAccount({ domain: row.domain, name: row.name, hq: row.hq, tier: row.tier, icpScore: row.icpScore, extra: row.extra }, { ...meta, idempotencyKey: keyOf(row.domain) });
+      // LQ 4 Reject: do not add to board; archive the intake record, in the same step (the outbox skips a Reject
+      // account with no item).
+      const added = ops.addAccount({ domain: row.domain, name: row.name, hq: row.hq, tier: row.tier, icpScore: row.icpScore, extra: row.extra },
+        { ...meta, idempotencyKey: keyOf(row.domain) }, u.archive ? { archive: 'Tier Reject at intake (LQ 4)' } : {});
       if (added.status === 'refused') { refused(u.rowNumber, row.domain, added.why); return; }
-      // LQ 4 Reject: do not add to board; archive the intake record (the outbox skips a Reject account with no item).
-      if (u.archive) {
-        const archived = ops.submit({ account: row.domain, source: 'import', now: opts.now, event: { type: 'ARCHIVE', at: opts.now, ...opts.actor, reason: 'Tier Reject at intake (LQ 4)' } });
-        if (archived.status === 'refused') { refused(u.rowNumber, row.domain, archived.why); return; }
-      }
     } else {
       seenInDryRun.set(row.domain, { domain: row.domain, name: row.name, hq: row.hq, tier: row.tier, icpScore: row.icpScore, extra: row.extra });
     }
@@ -189,8 +184,8 @@ export async function importFile(engine: Engine, opts: {
     report.escalations.push({ kind: 'import-duplicate-rate', severity: 'SEV2', detail: `batch duplicate rate ${(report.duplicateRate * 100).toFixed(1)}% > ${DUPLICATE_RATE_ESCALATION * 100}%: incident per LQ 7.2 (${opts.path})` });
   }
   if (!opts.dryRun) {
-    const recorded = recordImportBatch(engine, {
-      file: opts.path, hash, now: opts.now, by: opts.actor.by, total: report.counts.total, unique: report.counts.unique + report.counts.tierReject,
+    const recorded = engine.recordImportBatch({
+      file: opts.path, hash, now: opts.now, by: opts.actor.by, total: report.counts.total, unique: report.counts.unique,
       duplicates: report.counts.duplicates, rejected: report.counts.rejected, escalations: report.escalations, rejectedRateCeiling: REJECTED_RATE_ESCALATION,
     });
     report.weekRejectedRate = recorded.weekRejectedRate;

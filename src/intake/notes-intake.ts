@@ -3,21 +3,18 @@
 // (the third bounce from one sender raises the LQ 7.2 escalation).
 import { createHash } from 'node:crypto';
 import type { Engine } from '../engine/engine.js';
-import { RefusedError } from '../engine/errors.js';
-import { forbidden } from '../engine/roles.js';
-import { recordBounce, recordNote, BOUNCES_BEFORE_ESCALATION, type NoteOutcome } from '../engine/intake.js';
+import { BOUNCES_BEFORE_ESCALATION, type NoteOutcome } from '../engine/intake.js';
 import { parseSignalNote } from './note.js';
 import type { Role } from '../../machines/events.js';
 
 export { BOUNCES_BEFORE_ESCALATION, type NoteOutcome };
 
 export function ingestNote(engine: Engine, input: { path: string; text: string; now: string; actor: { by: string; role: Role } }): NoteOutcome {
-  const denied = forbidden('SIGNAL', input.actor.role);
-  if (denied) throw new RefusedError(`cannot ingest signal notes: ${denied}`, null, 'SIGNAL');
+  engine.authorizeCommand('SIGNAL', 'ingest signal notes', input.actor, input.now, { account: null, type: 'SIGNAL', payload: { type: 'SIGNAL_NOTE', path: input.path }, source: 'intake' });
   const parsed = parseSignalNote(input.text, { now: input.now, path: input.path, futureToleranceMinutes: engine.settings.clock.futureToleranceMinutes });
-  if (!parsed.ok) return recordBounce(engine, { path: input.path, sender: parsed.sender ?? '(unknown sender)', problems: parsed.problems, now: input.now });
+  if (!parsed.ok) return engine.recordBounce({ path: input.path, sender: parsed.sender ?? '(unknown sender)', problems: parsed.problems, now: input.now });
   const { note, signal, stale, body } = parsed;
-  return recordNote(engine, {
+  return engine.recordNote({
     path: input.path, now: input.now, actor: input.actor,
     account: note.company_domain, hash: createHash('sha256').update(input.text).digest('hex'),
     sender: note.captured_by, stale, body, frontMatter: note,

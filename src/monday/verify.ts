@@ -74,6 +74,8 @@ export async function verify(engine: Engine, cfg: MondayConfig, transport: Trans
   const repairs: { account: string; rematch: boolean; itemId: string | null }[] = [];
   for (const { accounts: acct, monday_items: mi } of rows) {
     const loaded = engine.load(acct.domain)!;
+    // LQ 4: a Tier Reject account that never had an item stays off the board (the outbox gives it none).
+    if (!mi && (loaded.snapshot.context as LadderContext).tier === 'Reject') { result.accounts--; continue; }
     const projection = projectItem(acct, loaded.snapshot.context as LadderContext, stageOf(loaded.snapshot.value), cfg);
     const item = (mi?.itemId && byId.get(mi.itemId)) || byDomain.get(acct.domain);
     if (!item) { result.accountsWithoutItem.push(acct.domain); repairs.push({ account: acct.domain, rematch: true, itemId: mi?.itemId ?? null }); continue; }

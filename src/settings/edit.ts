@@ -60,7 +60,7 @@ export function settingsPath(path: string): string[] {
   // User names contain dots (sales.ops): everything after "users." is one key.
   if (parts[0] === 'users' && parts.length > 1) return ['users', parts.slice(1).join('.')];
   if (!SECTIONS.includes(parts[0] as (typeof SECTIONS)[number]) || parts.some((p) => p === '')) {
-    throw new BadInputError(`setting: "${path}" is not a settings path; it starts with one of ${SECTIONS.join(', ')} (e.g. rules.timers.sqlStaleDays, users.marcus, monday.boardId, clock.sweepMaxAheadHours)`, 'setting');
+    throw new BadInputError(`setting: "${path}" is not a settings path; it starts with one of ${SECTIONS.join(', ')} (e.g. rules.timers.sqlStaleDays, users.marcus, monday.boardId, clock.maxAheadHours)`, 'setting');
   }
   return parts;
 }
@@ -84,7 +84,12 @@ export function withSettingText(current: Settings, path: string, raw: string): S
   }
 }
 
+/** Keys that would reach an object's prototype: never a setting, never a user. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 function assign(doc: Record<string, unknown>, path: string[], value: unknown | undefined): void {
+  const unsafe = path.find((k) => UNSAFE_KEYS.has(k));
+  if (unsafe) throw new BadInputError(`setting: ${path.join('.')}: "${unsafe}" is reserved and cannot be a setting or a user name`, 'setting');
   let node: Record<string, unknown> = doc;
   for (const key of path.slice(0, -1)) {
     const child = Object.hasOwn(node, key) ? node[key] : undefined;

@@ -20,8 +20,8 @@ export const UserName = z.string()
 export const ClockSettingsSchema = z.object({
   /** How far ahead of --now an event, a signal or a note may be dated (clock skew between people and agents). */
   futureToleranceMinutes: z.number().int().min(0).max(24 * 60),
-  /** How far past the real clock `ladder sweep --now` may reach without --allow-future (issue 11: default 1 day). */
-  sweepMaxAheadHours: z.number().int().min(0).max(24 * 365),
+  /** How far past the real clock a command's --now may reach without --allow-future (issue 11: default 1 day). */
+  maxAheadHours: z.number().int().min(0).max(24 * 365),
 }).strict();
 export type ClockSettings = z.infer<typeof ClockSettingsSchema>;
 
@@ -50,7 +50,7 @@ export const DEFAULT_SETTINGS: Settings = {
   rules: structuredClone(DEFAULT_RULES) as RulesConfig,
   monday: null,
   users: DEFAULT_USERS,
-  clock: { futureToleranceMinutes: 5, sweepMaxAheadHours: 24 },
+  clock: { futureToleranceMinutes: 5, maxAheadHours: 24 },
 };
 
 /** The role of a user, prototype-safe (a user called "__proto__" or "constructor" has none). */

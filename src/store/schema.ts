@@ -48,6 +48,8 @@ export const events = sqliteTable('events', {
   recordedAt: text('recorded_at').notNull(),
   /** The settings version (rules) in force when it was applied: a replay uses the same rules (issue 11). */
   settingsVersion: integer('settings_version').notNull().default(1),
+  /** The machine version that applied it: a replay needs that machine (events before issue 11 say 1). */
+  machineVersion: integer('machine_version').notNull().default(1),
 }, (t) => [
   uniqueIndex('events_account_seq').on(t.account, t.seq),
   uniqueIndex('events_idempotency').on(t.idempotencyKey),

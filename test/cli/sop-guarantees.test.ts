@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { at, LadderCli, readRows, type RunOptions } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { at, BIN, LadderCli, readRows, type RunOptions } from '../helpers/cli.js';
 
 const T0 = '2026-04-13T09:00:00.000Z'; // a Monday
 const FIT = ['--fact', 'employees=1200', '--fact', 'revenueUsd=120000000', '--fact', 'partnerProgram=AWS', '--fact', 'namedReferral=true'];
@@ -103,7 +104,7 @@ describe('no bypass of the SOP rules, by any role (issue 11 §3)', () => {
     const sim = join(cli.dir, 'simulation.db');
     cli.ok(['init'], { db: sim });
     expect(cli.run(['sweep'], { db: sim, now: new Date(Date.now() + 12 * 3_600_000).toISOString(), as: 'sales.ops' }).code).toBe(0);
-    expect(cli.run(['sweep', '--allow-future'], { db: sim, now: '2030-01-01T00:00:00Z', as: 'sales.ops' }).code).toBe(0);
+    expect(cli.run(['--allow-future', 'sweep'], { db: sim, now: '2030-01-01T00:00:00Z', as: 'sales.ops' }).code).toBe(0);
   });
 });
 
@@ -313,5 +314,48 @@ describe('a database is identified before it is touched (issue 11 §6)', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/written by a newer ladder .*upgrade ladder/);
     }
+  });
+});
+
+describe('the real clock bounds every command, and the demo writes only its own file (issue 11 §3, §6)', () => {
+  it('a command dated more than a day past the real clock is refused and recorded; --allow-future is the deliberate way', () => {
+    add('clock.io', T0);
+    const before = ledger();
+    const r = cli.run(['facts', 'clock.io', '--fact', 'employees=1200'], ops('2099-01-01T00:00:00Z'));
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/--now 2099-01-01T00:00:00\.000Z is more than 24 hours after the real clock .*--allow-future/);
+    expect(ledger()).toEqual(before);
+    expect(cli.query<{ type: string; by: string }>("select type, by from refusals where account = 'clock.io'")).toEqual([{ type: 'FACTS', by: 'ana' }]);
+    const sim = join(cli.dir, 'future.db');
+    cli.ok(['init'], { db: sim });
+    cli.ok(['account', 'add', 'f.io', '--name', 'F', '--hq', 'B', '--tier', 'Tier 1', '--icp', '5', '--allow-future'], { db: sim, now: '2099-01-01T00:00:00Z', as: 'sales.ops' });
+  });
+
+  it('a reserved name cannot become a user', () => {
+    const r = cli.run(['settings', 'set', 'users.__proto__', 'cro'], ops(at(T0, 6)));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"__proto__" is reserved');
+  });
+
+  it('the demo never replaces a database that is not a demo, nor reads LADDER_DB', () => {
+    const before = cli.tables(['accounts', 'events']);
+    const r = cli.run(['demo', '--accounts', '5', '--days', '1', '--no-monday', '--out', cli.db]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--out: .* exists and it holds \d+ events that did not come from a demo; .*Nothing was changed/);
+    expect(cli.tables(['accounts', 'events'])).toEqual(before);
+    const other = join(cli.dir, 'notes.db');
+    const db = new Database(other);
+    db.exec('create table notes (x)');
+    db.close();
+    expect(cli.run(['demo', '--accounts', '5', '--days', '1', '--no-monday', '--out', other]).stderr).toContain('it is not a ladder database');
+    // LADDER_DB is for real work in this shell: the demo writes ./ladder-demo.db in the working folder instead.
+    const folder = join(cli.dir, 'demo-here');
+    mkdirSync(folder, { recursive: true });
+    const env = spawnSync(process.execPath, [BIN, 'demo', '--accounts', '5', '--days', '2', '--no-monday'], { cwd: folder, env: { ...process.env, LADDER_DB: cli.db }, encoding: 'utf8' });
+    expect(env.status, env.stderr).toBe(0);
+    expect(existsSync(join(folder, 'ladder-demo.db'))).toBe(true);
+    expect(cli.tables(['accounts', 'events'])).toEqual(before);
+    // A demo database is replaced by the next demo.
+    expect(spawnSync(process.execPath, [BIN, 'demo', '--accounts', '5', '--days', '2', '--no-monday'], { cwd: folder, encoding: 'utf8' }).status).toBe(0);
   });
 });

@@ -77,3 +77,45 @@ describe('one refusal rule on every path', () => {
     ]);
   });
 });
+
+describe('a whole command refused before it starts is recorded too', () => {
+  it('an import by a role that may not add accounts leaves a refusal record, and nothing else', async () => {
+    const { importFile } = await import('../../src/intake/importer.js');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    env = tempEngine();
+    const file = join(env.path, '..', 'rows.csv');
+    writeFileSync(file, 'Name,Domain,HQ Location,Tier,ICP Score\nAcme,acme.com,Berlin,Tier 1,80\n');
+    const before = contentHash(env.store.sqlite);
+    await expect(importFile(env.engine, { path: file, now: T0, actor: { by: 'eva', role: 'chief.staff' } })).rejects.toThrow(/cannot import .*rows\.csv: ACCOUNT_ADDED is for sales.ops \/ cro/);
+    expect(contentHash(env.store.sqlite)).toBe(before);
+    expect(lastRefusal()).toMatchObject({ account: null, type: 'ACCOUNT_ADDED', by: 'eva', role: 'chief.staff', source: 'import' });
+    expect(JSON.parse(lastRefusal().payload)).toEqual({ type: 'IMPORT', file });
+  });
+
+  it('a signal note for an account not on the ladder is refused with a record of the SIGNAL it would have been', () => {
+    env = tempEngine();
+    const note = ['---', 'source: comment', 'prospect_name: Jo', 'prospect_linkedin_url: https://www.linkedin.com/in/jo', 'company_name: Nowhere',
+      'company_domain: nowhere.io', 'signal_type: engagement', 'signal_summary: commented', 'icp_match_score: 50', 'captured_at: 2026-03-02T08:00:00Z',
+      'captured_by: mining.mind', '---', ''].join('\n');
+    const out = ingestNote(env.engine, { path: 'n.md', text: note, now: T0, actor: ops });
+    expect(out).toMatchObject({ status: 'refused', account: 'nowhere.io' });
+    expect(lastRefusal()).toMatchObject({ account: 'nowhere.io', type: 'SIGNAL', source: 'intake', why: (out as { why: string }).why });
+    expect(JSON.parse(lastRefusal().payload)).toMatchObject({ type: 'SIGNAL', signal: { contact: 'linkedin.com/in/jo', at: '2026-03-02T08:00:00.000Z' } });
+    expect(env.store.sqlite.prepare('select count(*) from events').pluck().get()).toBe(0);
+  });
+});
+
+describe('timers fall due before an enrichment too (DOMAIN "Timers")', () => {
+  it('an enrichment a week after an MQL classification fires the dossier SLA first, dated when it fell due', () => {
+    env = tempEngine();
+    env.engine.addAccount({ domain: 'acme.com', name: 'Acme', hq: 'Berlin', tier: 'Tier 1', icpScore: 80, facts: PASSING_FACTS }, { ...ops, at: T0, now: T0, source: 'cli' });
+    env.engine.submit({ account: 'acme.com', source: 'cli', now: T0, event: { type: 'SIGNAL', ...ops, at: T0, signal: { id: 's', code: 'E1', interaction: 'comment', contact: 'https://linkedin.com/in/jo', at: T0 } } });
+    const later = '2026-03-09T09:00:00.000Z';
+    const r = env.engine.enrich('acme.com', { industry: 'SaaS' }, { ...ops, now: later, source: 'import' });
+    expect(r.caughtUp).toEqual([expect.objectContaining({ timerId: 'xstate.after.DOSSIER_SLA.ladder.MQL.dossier', at: '2026-03-03T09:00:00.000Z' })]);
+    const evs = env.store.sqlite.prepare("select type, at from events where account = 'acme.com' order by seq").all() as { type: string; at: string }[];
+    expect(evs.map((e) => e.type)).toEqual(['ACCOUNT_ADDED', 'SIGNAL', 'xstate.after.DOSSIER_SLA.ladder.MQL.dossier', 'ACCOUNT_ENRICHED']);
+    expect(evs.map((e) => e.at)).toEqual([T0, T0, '2026-03-03T09:00:00.000Z', later]);
+  });
+});

@@ -314,7 +314,7 @@ export async function walk(h: Harness, domains: string[], o: { seed: number; tra
     const when = new Date(clock).toISOString();
     if (Math.floor(clock / DAY) > lastSweepDay) {
       lastSweepDay = Math.floor(clock / DAY);
-      const s = sweep(h.engine, { now: when, as: SYSTEM, allowFuture: true });
+      const s = sweep(h.engine, { now: when, as: SYSTEM });
       stats.fired += s.fired; sinceCallback += s.fired;
     }
     const account = r.pick(domains);

@@ -60,7 +60,7 @@ for (let n = 0; n < Number(countArg); n++) {
   const sweepNow = new Date(clock).toISOString();
   if (cmd.sweep) {
     try {
-      const s = sweep(engine, { now: sweepNow, batchSize: 25, as: { by: 'system', role: 'system' }, allowFuture: true });
+      const s = sweep(engine, { now: sweepNow, batchSize: 25, as: { by: 'system', role: 'system' } });
       results.push({ n, kind: 'sweep', now: sweepNow, fired: s.fired, skipped: s.skipped });
     } catch (err) {
       results.push({ n, kind: 'sweep', now: sweepNow, outcome: 'error', error: `${err.code ?? err.name}: ${err.message}` });

@@ -469,7 +469,7 @@ export function importSettings(db: string, o: { monday?: Record<string, unknown>
   const ladder = openTestLadder(db);
   try {
     const next = importConfigFile(ladder.engine.settings, { users: USERS, ...(o.rules ? { rules: o.rules } : {}), ...(o.monday ? { monday: o.monday } : {}) }, 'test settings');
-    if (diffSettings(ladder.engine.settings, next).length) ladder.engine.changeSettings(next, { by: 'test', role: 'sales.ops', now: TEST_SETTINGS_AT, change: 'test settings', source: 'cli' });
+    if (diffSettings(ladder.engine.settings, next).length) ladder.engine.changeSettings(() => next, { by: 'test', role: 'sales.ops', now: TEST_SETTINGS_AT, change: 'test settings', source: 'cli' });
   } finally { ladder.close(); }
 }
 

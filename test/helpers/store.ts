@@ -29,13 +29,16 @@ export function configure(ladder: Ladder, o: TestSettings, at = TEST_SETTINGS_AT
     ...(o.monday !== undefined ? { monday: o.monday === null ? null : (JSON.parse(JSON.stringify(o.monday)) as Record<string, unknown>) } : {}),
     ...(o.users ? { users: { ...DEFAULT_USERS, ...(o.users as Record<string, UserRole>) } } : {}),
   };
-  if (diffSettings(cur, next).length) ladder.engine.changeSettings(next, { by: 'test', role: 'sales.ops', now: at, change: 'test settings', source: 'cli' });
+  if (diffSettings(cur, next).length) ladder.engine.changeSettings(() => next, { by: 'test', role: 'sales.ops', now: at, change: 'test settings', source: 'cli' });
 }
 
-/** A ladder on `path` (created when missing) with the test's settings. */
+/**
+ * A ladder on `path` (created when missing) with the test's settings. Tests move the clock (STYLE 3), so they
+ * are simulations: a --now ahead of the real clock is allowed here; the CLI suites check the rule itself.
+ */
 export function openTestLadder(path: string, o: TestSettings & LadderOptions = {}): Ladder {
   const { rules, monday, users, ...opts } = o;
-  const ladder = openLadder(path, { mode: 'create', ...opts });
+  const ladder = openLadder(path, { mode: 'create', allowFuture: true, ...opts });
   try {
     configure(ladder, { rules, monday, users });
   } catch (err) {

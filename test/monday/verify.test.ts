@@ -132,4 +132,14 @@ describe('monday verify', () => {
     expect(accountDomains(h)).toHaveLength(4);
     expect(itemsByDomain(h).size).toBe(4);
   });
+
+  it('leaves a Tier Reject account off the board: verify does not count it missing, --repair does not create it (LQ 4)', async () => {
+    h = await boardInSync();
+    addAccount(h, 'reject.example.com', { tier: 'Reject' });
+    send(h, 'reject.example.com', { type: 'ARCHIVE', reason: 'Tier Reject at intake (LQ 4)' }, at(T0, 0, 2));
+    const v = await h.verify({ repair: true });
+    expect(v).toMatchObject({ items: 4, accounts: 4, equal: 4, accountsWithoutItem: [], repaired: 0 });
+    expect((await h.push()).created).toBe(0);
+    expect(itemsByDomain(h).has('reject.example.com')).toBe(false);
+  });
 });

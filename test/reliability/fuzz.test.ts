@@ -53,7 +53,7 @@ const later = (iso: string) => new Date(Date.parse(iso) + TOLERANCE_MS).toISOStr
  * catch up first: what a case changes is then its own doing.
  */
 function settle(engine: Engine, now = NOW): void {
-  sweep(engine, { now: later(now), as: SYSTEM, allowFuture: true });
+  sweep(engine, { now: later(now), as: SYSTEM });
 }
 
 afterAll(() => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLadder } from '../../src/ladder.js';
 import { RefusedError } from '../../src/engine/errors.js';
+import { replayAccount } from '../../src/engine/replay.js';
 import { PASSING_FACTS, tempDir } from '../helpers/store.js';
 
 const ops = { by: 'ana', role: 'sales.ops' as const };
@@ -27,6 +28,7 @@ describe('opening a database written before issue 11', () => {
     raw.prepare("insert into suppressions (kind, value, reason, at, by) values ('contact', 'https://www.linkedin.com/in/Jane/', 'opt-out', ?, 'ana')").run(T0);
     raw.prepare("insert into suppressions (kind, value, reason, at, by) values ('contact', 'Bob@Gone.IO', 'hostile', ?, 'ana')").run(T0);
     raw.prepare("update actors set machine_version = 1, substate = null, snapshot = json_set(snapshot, '$.value', 'MQL') where account = 'mql.io'").run();
+    raw.prepare("update events set machine_version = 1 where account = 'mql.io'").run();
     raw.prepare("update stage_history set substate = null where account = 'mql.io' and exited_at is null").run();
     raw.prepare('delete from data_migrations').run();
     raw.close();
@@ -39,6 +41,9 @@ describe('opening a database written before issue 11', () => {
       expect(up.store.sqlite.prepare('select id from data_migrations order by id').pluck().all()).toEqual(['2026-11-contact-keys', '2026-11-mql-substates']);
       expect(() => up.engine.submit({ account: 'other.io', source: 'cli', now: T0, event: { type: 'SIGNAL', ...ops, at: T0, signal: { id: 'j', code: 'E4', contact: 'linkedin.com/in/JANE', at: T0 } } }))
         .toThrow(RefusedError);
+      // Its log was applied by machine v1: this ladder carries only v2, so replay says so instead of a false "differs".
+      expect(replayAccount(up.engine, 'mql.io')).toMatchObject({ status: 'older machine', differs: ['machine v1'] });
+      expect(replayAccount(up.engine, 'other.io')).toMatchObject({ status: 'equal' });
       // The next event on the v1 MQL is applied by v2 and the stage columns agree with the snapshot.
       up.engine.submit({ account: 'mql.io', source: 'cli', now: T0, event: { type: 'FACTS', ...ops, at: T0, facts: { decisionMakerProximity: 'direct' } } });
       expect(up.store.sqlite.prepare("select machine_version, stage, substate from actors where account = 'mql.io'").get()).toEqual({ machine_version: 2, stage: 'MQL', substate: 'nurture' });

@@ -37,7 +37,6 @@ export function registerCoreCommands(program: Command, run: Run) {
 
   program.command('sweep').description('fire every timer due at or before --now and flag SLA breaches (sales.ops)')
     .option('--batch <n>', 'timers per transaction', '500')
-    .option('--allow-future', 'allow a --now more than clock.sweepMaxAheadHours (default 24) past the real clock: the timers it fires stay fired')
     .action(function (this: Command) {
       const o = this.opts();
       return run((ctx) => {
@@ -47,7 +46,7 @@ export function registerCoreCommands(program: Command, run: Run) {
         const as = ctx.actor();
         const bar = progressBar(ctx, 'sweep');
         bar(0, countDue(engine, now));
-        const result = sweep(engine, { now, as, batchSize, allowFuture: Boolean(o.allowFuture), source: 'cli', onProgress: (p) => bar(p.fired, p.due) });
+        const result = sweep(engine, { now, as, batchSize, source: 'cli', onProgress: (p) => bar(p.fired, p.due) });
         bar.end();
         const moves = Object.entries(result.transitions).map(([k, v]) => `  ${k}: ${v}`);
         emit(ctx, result, [`sweep at ${now}: ${result.fired} timers fired (${result.slaBreaches} SLA breaches flagged, ${result.skipped} no longer accepted by the machine, each with a refusal record)`, ...moves]);
@@ -105,10 +104,12 @@ export function registerCoreCommands(program: Command, run: Run) {
       const { replayAccount, replayAll } = await import('../../engine/replay.js');
       const engine = ctx.reader().engine;
       const results = accounts.length ? accounts.map((a) => replayAccount(engine, accountKey(a))) : replayAll(engine);
-      const differing = results.filter((r) => !r.equal);
-      emit(ctx, { accounts: results.length, differing: differing.length, results }, [
+      const differing = results.filter((r) => r.status === 'differs');
+      const older = results.filter((r) => r.status === 'older machine');
+      emit(ctx, { accounts: results.length, differing: differing.length, olderMachine: older.length, results }, [
         ...differing.map((r) => `${r.account}: the log (${r.events} events) does not replay to the stored snapshot: ${r.differs.join(', ')}`),
-        `${results.length - differing.length} of ${results.length} accounts replay to their stored snapshot, each event under the settings version it was applied with`,
+        ...(older.length ? [`${older.length} accounts were partly written by an older machine (${[...new Set(older.flatMap((r) => r.differs))].join(', ')}) and are not replayed: this ladder has only its own machine`] : []),
+        `${results.length - differing.length - older.length} of ${results.length} accounts replay to their stored snapshot, each event under the settings version it was applied with`,
       ]);
       if (differing.length) throw Object.assign(new Error(`replay: ${differing.length} accounts differ from their log`), { exitCode: 5, quiet: ctx.json });
     })());

@@ -1,5 +1,8 @@
 // `ladder demo`: the newcomer's first command (README Quick start).
 import { existsSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { BadInputError } from '../../engine/errors.js';
 import type { Command } from 'commander';
 import { MQL_SUBSTATES, SQL_SUBSTATES, STAGES } from '../../../machines/types.js';
 import { wholeFlag } from '../flags.js';
@@ -15,15 +18,20 @@ const SHORT: Record<string, string> = {
 export function registerDemoCommand(program: Command, run: Run) {
   program.command('demo')
     .description('seed a synthetic fleet in ./ladder-demo.db and run 120 simulated days of the daily routine')
+    .option('--out <path>', 'the demo database to write (default ./ladder-demo.db); an existing file is replaced only if it is a demo database')
     .option('--accounts <n>', 'fleet size', '300').option('--no-monday', 'do not project onto the local monday emulator').option('--days <n>', 'simulated days', '120').option('--seed <n>', 'random seed', '42')
     .action(function (this: Command) {
       const o = this.opts();
       return run(async (ctx) => {
-        if (!ctx.opts.db && !ctx.io.env.LADDER_DB) ctx.opts.db = 'ladder-demo.db';
+        // The demo writes only its own file: --out, or --db when given on the command line, else ./ladder-demo.db;
+        // never LADDER_DB, which may be set for real work in this shell.
+        ctx.opts.db = resolve(o.out ?? ctx.opts.db ?? 'ladder-demo.db');
         const accounts = wholeFlag('--accounts', o.accounts, 1, 100_000);
         const days = wholeFlag('--days', o.days, 1, 3650);
         const seed = wholeFlag('--seed', o.seed, 0, 2 ** 31);
+        refuseToOverwrite(ctx.dbPath);
         for (const suffix of ['', '-wal', '-shm']) if (existsSync(ctx.dbPath + suffix)) rmSync(ctx.dbPath + suffix);
+        ctx.simulation = true;
         const start = ctx.opts.now ? ctx.now : '2026-01-05T00:00:00.000Z';
         // Loaded here, not at start-up: every other command would pay for the simulator and the emulator.
         const [{ runDemo }, { startEmulator }, { parseMondayConfig }, { createTransport }, { push }, { verify }] = await Promise.all([
@@ -37,7 +45,7 @@ export function registerDemoCommand(program: Command, run: Run) {
         const board = emu ? { cfg: parseMondayConfig({ endpoint: emu.url }), transport: createTransport({ endpoint: emu.url, token: 'demo-token', apiVersion: '2026-10', timeoutMs: 10_000 }) } : null;
         const engine = ctx.open('create').engine;
         // The demo database's own settings name its board (the emulator), so every transition queues its update.
-        if (board) engine.changeSettings({ ...engine.settings, monday: { endpoint: board.cfg.endpoint } }, { by: 'sales.ops', role: 'sales.ops', now: start, change: 'the demo board: a local monday emulator', source: 'demo' });
+        if (board) engine.changeSettings((s) => ({ ...s, monday: { endpoint: board.cfg.endpoint } }), { by: 'sales.ops', role: 'sales.ops', now: start, change: 'the demo board: a local monday emulator', source: 'demo' });
         const pushes = { requests: 0, comments: 0, writes: 0 };
         if (!ctx.json) {
           ctx.io.out(`ladder demo: ${accounts} accounts, ${days} days from ${start.slice(0, 10)}, seed ${seed} → ${ctx.dbPath}`);
@@ -70,4 +78,28 @@ export function registerDemoCommand(program: Command, run: Run) {
         ].join('\n'));
       })();
     });
+}
+
+/**
+ * The demo replaces its own database only: a file there must be a ladder database whose every event came from a
+ * demo (or is empty). Anything else — a real ladder, another SQLite file, a CSV — is refused and left alone.
+ */
+function refuseToOverwrite(path: string): void {
+  if (!existsSync(path)) return;
+  let foreign: string | null = null;
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      const tables = db.prepare("select name from sqlite_master where type = 'table'").pluck().all() as string[];
+      if (tables.length === 0) return;
+      if (!tables.includes('events')) foreign = 'it is not a ladder database';
+      else {
+        const real = db.prepare("select count(*) from events where source not in ('demo', 'timer')").pluck().get() as number;
+        if (real > 0) foreign = `it holds ${real} events that did not come from a demo`;
+      }
+    } finally { db.close(); }
+  } catch {
+    foreign = 'it is not a SQLite database';
+  }
+  if (foreign) throw new BadInputError(`--out: ${path} exists and ${foreign}; the demo replaces only a demo database. Nothing was changed: choose another --out PATH`, 'out');
 }

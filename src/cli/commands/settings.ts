@@ -18,7 +18,7 @@ const changeLines = (changes: SettingChange[]) => changes.map((c) => `  ${c.path
 function apply(ctx: CliContext, next: (current: Settings) => Settings, change: string): void {
   const engine = ctx.engine();
   const actor = ctx.actor();
-  const r = engine.changeSettings(next(engine.settings), { ...actor, now: ctx.now, change, source: 'cli' });
+  const r = engine.changeSettings(next, { ...actor, now: ctx.now, change, source: 'cli' });
   emit(ctx, r, r.changes.length
     ? [`settings v${r.version} in force from ${ctx.now} (${change}, by ${actor.by}):`, ...changeLines(r.changes)]
     : `nothing changed: the settings already say so (v${r.version})`);
@@ -39,7 +39,7 @@ export function registerSettingsCommands(program: Command, run: Run): void {
       ]);
     })());
 
-  settings.command('set').argument('<path>', 'e.g. rules.timers.sqlStaleDays, users.marcus, monday.boardId, clock.sweepMaxAheadHours')
+  settings.command('set').argument('<path>', 'e.g. rules.timers.sqlStaleDays, users.marcus, monday.boardId, clock.maxAheadHours')
     .argument('<value>', 'JSON (45, true, ["2026-12-25"]) or text (cro)')
     .description('set one value (sales.ops or cro); the whole document is validated before it is stored')
     .action((path: string, value: string) => run((ctx) => {
