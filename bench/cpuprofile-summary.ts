@@ -34,7 +34,7 @@ export function summarize(p: Profile, top = 25, inclusiveOf: string[] = []) {
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<number, number>();
-  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  p.samples.forEach((id, i) => { self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)); });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const fnSelf = new Map<string, number>();
   const areaSelf = new Map<string, number>();

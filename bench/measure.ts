@@ -8,8 +8,6 @@ import { openLadder } from '../src/ladder.js';
 /** The bench runs the daily routine as the system does (the server's own sweep). */
 const BENCH = { by: 'system', role: 'system' };
 import { stageCounts } from '../src/queries.js';
-import { createLadderMachine } from '../machines/ladder.js';
-import { DEFAULT_RULES } from '../machines/rules/config.js';
 import { fullScan } from './full-scan.js';
 import { bareSteps } from './bare-step.js';
 import { croConfirms } from './commands.js';

@@ -14,7 +14,6 @@ import { projectItem } from '../src/monday/projection.js';
 import { push, type PushResult } from '../src/monday/pusher.js';
 import { createTransport } from '../src/monday/transport.js';
 import { startEmulator } from '../src/monday/emulator/index.js';
-import { DEFAULT_RULES } from '../machines/rules/config.js';
 import { stageOf } from '../machines/stage.js';
 import type { LadderContext } from '../machines/context.js';
 import { startClock } from './clock.js';
@@ -45,7 +44,6 @@ export async function measureProjection(ladder: Ladder, opts: { now: string; bat
   const emu = await startEmulator({ port: 0, clock: () => clockMs });
   try {
     const cfg = parseMondayConfig({ endpoint: emu.url });
-    const rules = DEFAULT_RULES;
     // The board is a setting of the database: the outbox hook follows it (openLadder).
     engine.changeSettings((s) => ({ ...s, monday: { endpoint: emu.url } }), { by: 'system', role: 'sales.ops', now: opts.now, change: 'bench: the local emulator', source: 'bench' });
     const transport = createTransport({ endpoint: emu.url, token: 'bench-token', apiVersion: cfg.apiVersion, timeoutMs: cfg.retry.timeoutMs });

@@ -21,7 +21,7 @@ export type CompiledTemplate = {
 };
 
 const ISO = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g;
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Columns holding another row's id, by the table that id belongs to. */
 const REFS: Record<string, 'events' | 'timers'> = { entered_by: 'events', exited_by: 'events', armed_by: 'events', closed_by: 'events', event_id: 'events' };
 
@@ -29,7 +29,7 @@ export function compileTemplate(t: Template): CompiledTemplate {
   const dates: number[] = [];
   const dateSlot = new Map<string, number>();
   const icpInJson = `"icpScore":${JSON.stringify(ICP_SENTINEL)}`;
-  const token = new RegExp(`(${ISO.source})|(${escape(t.tokens.domain)})|(${escape(t.tokens.name)})|(${escape(t.tokens.hq)})|(${escape(icpInJson)})`, 'g');
+  const token = new RegExp(`(${ISO.source})|(${escapeRegExp(t.tokens.domain)})|(${escapeRegExp(t.tokens.name)})|(${escapeRegExp(t.tokens.hq)})|(${escapeRegExp(icpInJson)})`, 'g');
   const idIndex = {} as Record<string, Map<number, number>>;
   for (const table of ['events', 'timers', 'stage_history', 'suppressions'] as const) {
     idIndex[table] = new Map(t.rows[table].map((r, i) => [Number(r.id), i]));

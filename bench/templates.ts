@@ -5,7 +5,6 @@ import type { Engine } from '../src/engine/engine.js';
 import { openLadder } from '../src/ladder.js';
 import { sweep } from '../src/engine/sweep.js';
 import type { Store } from '../src/store/open.js';
-import { createLadderMachine } from '../machines/ladder.js';
 import { DEFAULT_RULES, type RulesConfig } from '../machines/rules/config.js';
 import { evaluateGates, gatesPassing } from '../machines/rules/gates.js';
 import { assessmentTierQualifies } from '../machines/rules/tier.js';

@@ -15,6 +15,7 @@ interface Raw {
   status: number;
   headers: Headers;
   text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: a GraphQL answer of any shape, read by each test as it expects
   json: any;
 }
 

@@ -18,7 +18,10 @@ export function rng(seed: number): Rng {
     weighted: (pairs) => {
       const total = pairs.reduce((s, [, w]) => s + w, 0);
       let r = next() * total;
-      for (const [v, w] of pairs) { if ((r -= w) < 0) return v; }
+      for (const [v, w] of pairs) {
+        r -= w;
+        if (r < 0) return v;
+      }
       return pairs[pairs.length - 1]![0];
     },
   };

@@ -46,7 +46,10 @@ export function pathMarks(graph: LadderGraph, steps: PathStep[]): PathMarks {
   for (const s of steps) {
     const caption = `${s.step} · ${day(s.at)}${s.from === null ? ' added' : ''}`;
     visit(s.to);
-    if (s.transition) (marks.transitions[s.transition] ??= []).push(caption);
+    if (s.transition) {
+      marks.transitions[s.transition] ??= [];
+      marks.transitions[s.transition]!.push(caption);
+    }
     else marks.extra.push({ source: s.from ?? s.to, target: s.to, caption: `${caption} ${s.event}` });
   }
   const last = steps.at(-1);

@@ -532,7 +532,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
       if (denied) deny({ account: null, type: 'SWEEP', payload: { type: 'SWEEP', now, timers: ids }, by: o.as.by, role: o.as.role, source: o.source ?? 'cli', at: now }, `cannot fire timers: ${denied}`);
       return write(() => ids.map((id) => {
         const row = q.timerById.get({ id });
-        if (!row || row.status !== 'pending') return { status: 'not pending' as const, id };
+        if (row?.status !== 'pending') return { status: 'not pending' as const, id };
         if (row.dueAt > now) return { status: 'not due' as const, id };
         return fireTimerRow(row, now);
       }));

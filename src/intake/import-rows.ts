@@ -65,7 +65,10 @@ export const ImportRowSchema = z
           if (text !== '') extra[headerKey(header)] = text;
           continue;
         }
-        if (text !== '') (found[field] ??= []).push({ header, value: text });
+        if (text !== '') {
+          found[field] ??= [];
+          found[field].push({ header, value: text });
+        }
       }
       const out: Record<string, unknown> = { extra };
       for (const field of IMPORT_FIELDS) {

@@ -294,7 +294,7 @@ function signalProblem(value: unknown): NoteProblem | undefined {
   const explicit = noteFields.engagement_signal.safeParse(v['engagement_signal']);
   const interaction = noteFields.interaction.safeParse(v['interaction']);
   if (!explicit.success || !interaction.success) return undefined;
-  let decision;
+  let decision: ReturnType<typeof decideSignal>;
   if (source.success && type.success) {
     decision = decideSignal({ source: source.data, signal_type: type.data, engagement_signal: explicit.data, interaction: interaction.data });
   } else if (explicit.data !== undefined && explicit.data !== 'E1' && interaction.data !== undefined) {

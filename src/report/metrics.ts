@@ -239,7 +239,8 @@ export function timeInStage(stays: readonly StayRow[], week: IsoWeek, until: str
   const durations: Record<string, number[]> = {};
   const add = (state: string, enteredAt: string, exitedAt: string) => {
     if (exitedAt < week.start || exitedAt >= until) return;
-    (durations[state] ??= []).push(days(enteredAt, exitedAt));
+    durations[state] ??= [];
+    durations[state].push(days(enteredAt, exitedAt));
   };
   let run: { stage: string; account: string; enteredAt: string; exitedAt: string | null } | null = null;
   const closeRun = () => { if (run?.exitedAt) add(run.stage, run.enteredAt, run.exitedAt); run = null; };

@@ -81,7 +81,11 @@ describe('diagrams generated from the machine', () => {
 
     const eventOf = (label: string) => (label.startsWith('timer ') ? label.split(' ')[1]! : label.split(' ')[0]!);
     const key = (e: { source: string; target: string; event: string }) => `${e.source} -> ${e.target} on ${e.event}`;
-    const count = (keys: string[]) => keys.reduce<Record<string, number>>((m, k) => ({ ...m, [k]: (m[k] ?? 0) + 1 }), {});
+    const count = (keys: string[]) => {
+      const m: Record<string, number> = {};
+      for (const k of keys) m[k] = (m[k] ?? 0) + 1;
+      return m;
+    };
     expect(count(transitions.map((t) => key({ ...t, event: eventOf(t.label) })))).toEqual(count(graph.edges.map(key)));
 
     for (const e of graph.edges) {

@@ -25,9 +25,9 @@ const ALLOWED: Record<string, string> = {
 };
 const FACTORY = ['src/ladder.ts', 'src/engine/'];
 
-export type Violation = { file: string; line: number; text: string; what: string };
+type Violation = { file: string; line: number; text: string; what: string };
 
-export function scan(file: string, text: string): Violation[] {
+function scan(file: string, text: string): Violation[] {
   const out: Violation[] = [];
   const ts = Object.keys(LADDER_TABLES).join('|');
   const sqlNames = Object.values(LADDER_TABLES).join('|');

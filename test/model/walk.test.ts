@@ -70,7 +70,7 @@ function runOnEngine(path: ModelPath, m: LadderModel) {
       { by: 'ana', role: 'sales.ops', at: T0, now: T0, source: 'cli' },
     );
     expectStoredAsModel(env, m, state, `${describePath(path)}, initial`);
-    stateKeysOf(state.snapshot.value).forEach((k) => reached.add(k));
+    for (const k of stateKeysOf(state.snapshot.value)) reached.add(k);
 
     for (const step of replayPath(m, path)) {
       const where = `${describePath(path)}, step ${step.index + 1} (${step.event.key})`;
@@ -99,7 +99,7 @@ function runOnEngine(path: ModelPath, m: LadderModel) {
         expect(entered?.enteredAt, `${where}: stage entered at the event's time`).toBe(event.at);
       }
       taken.add(step.edge);
-      stateKeysOf(step.after.snapshot.value).forEach((k) => reached.add(k));
+      for (const k of stateKeysOf(step.after.snapshot.value)) reached.add(k);
       state = step.after;
     }
 

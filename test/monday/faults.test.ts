@@ -42,7 +42,7 @@ describe('pushing through faults', () => {
     const domains = Array.from({ length: ACCOUNTS }, (_, i) => `acct${String(i).padStart(3, '0')}.example.${i % 7 === 0 ? 'co.uk' : 'com'}`);
     // One account is imported as Network: its item can never be created with the configured labels.
     const networkFromStart = domains[5]!;
-    domains.forEach((d, i) => addAccount(hh, d, { facts: i % 10 === 3 ? FAILS_G4 : undefined, tier: d === networkFromStart ? 'Network' : 'Tier 1' }));
+    domains.forEach((d, i) => { addAccount(hh, d, { facts: i % 10 === 3 ? FAILS_G4 : undefined, tier: d === networkFromStart ? 'Network' : 'Tier 1' }); });
 
     const pushes: PushResult[] = [];
     let pushWallMs = 0;

@@ -30,7 +30,7 @@ const EXPECTED: Record<Persona, RegExp[]> = {
   dispute: [/^MQL classification/, /^SQL dossier/, /^CRO disputed/],
   flag: [/^MQL classification/, /^SQL dossier/, /^CRO flagged/, /^Timed regression SQL: confirmed → MQL: nurture:/],
   weak: [/^MQL classification/, /^SQL dossier .*: 2 of S1-S4 CONFIRMED\/LIKELY → MQL: nurture\./],
-  override: [/^CRO override of failed gate G4[^]*MQL classification/, /^SLA breach: dossier SLA: 1 business day passed at .* while MQL: dossier\./],
+  override: [/^CRO override of failed gate G4[\s\S]*MQL classification/, /^SLA breach: dossier SLA: 1 business day passed at .* while MQL: dossier\./],
   e3: [/^Fast track to SQL: dossier \(strong\)/, /^SQL dossier/, /^CRO confirmed/, /^Timed regression SQL: confirmed → MQL: nurture:/],
   e4: [/^Fast track to SQL: confirmed \(E4\)/, /^SQL: confirmed → BRIEFING_READY/, /^BRIEFING_READY → RECYCLED/],
   dq: [/^MQL classification/, /^Disqualified \(opt-out\)/],
@@ -149,7 +149,7 @@ describe('the happy path: 50 accounts up the ladder, pushed to the board', () =>
         const bodies = hh.emu.state.updates(itemIdOf(hh, a)!).map((u) => u.body);
         expect(bodies.length, `${a}: comments on the board`).toBe(EXPECTED[p].length);
         expect(rows.filter((x) => x.account === a).length, `${a}: comments in the outbox`).toBe(EXPECTED[p].length);
-        EXPECTED[p].forEach((re, i) => expect(bodies[i], `${a} comment ${i + 1}`).toMatch(re));
+        EXPECTED[p].forEach((re, i) => { expect(bodies[i], `${a} comment ${i + 1}`).toMatch(re); });
       }
     }
     const bodiesOf = (a: string) => hh.emu.state.updates(itemIdOf(hh, a)!).map((u) => u.body.replace(/\n\n\[ladder:[^\]]+\]$/, ''));

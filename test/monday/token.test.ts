@@ -125,7 +125,7 @@ describe('the monday token', () => {
     // The token from a file (monday.tokenFile) delivers what the refused pushes left: nothing was dead-lettered.
     await ok('ladder.db', ['--as', 'ana', ...now(1, 4), 'settings', 'set', 'monday.tokenFile', tokenFile], {});
     const fromFileRun = await ok('ladder.db', ['monday', 'push'], {});
-    expect(fromFileRun.stdout).toMatch(/1 comments posted[^]*dead letters: 0 items, 0 comments/);
+    expect(fromFileRun.stdout).toMatch(/1 comments posted[\s\S]*dead letters: 0 items, 0 comments/);
     expect(stageOnBoard()).toBe('ARCHIVED');
     await wrongBoardFlow;
 

@@ -142,7 +142,8 @@ describe('four processes writing one database', () => {
       expect(timerEvents).toBe(scalar(db, "select count(*) from timers where status = 'fired'"));
       for (const d of ACCOUNTS) expect(scalar(db, 'select version from actors where account = ?', d)).toBe(events.filter((e) => e.account === d).length);
 
-      const reasons = refused.reduce<Record<string, number>>((m, r) => ({ ...m, [reasonOf(r.why!)]: (m[reasonOf(r.why!)] ?? 0) + 1 }), {});
+      const reasons: Record<string, number> = {};
+      for (const r of refused) reasons[reasonOf(r.why!)] = (reasons[reasonOf(r.why!)] ?? 0) + 1;
       expect(reasons.unexplained ?? 0).toBe(0);
       // The stale reads really raced: some commands were refused as stale, and many moved accounts.
       expect(reasons['stale version'] ?? 0).toBeGreaterThan(0);

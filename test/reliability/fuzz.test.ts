@@ -39,7 +39,11 @@ const cases: Record<string, number> = {};
 const outcomes: Record<string, Record<string, number>> = {};
 const count = (kind: string) => { cases[kind] = (cases[kind] ?? 0) + 1; };
 /** How the cases of a kind ended (accepted, refused, exit 2…), for the printed summary. */
-const ended = (kind: string, how: string) => { const o = (outcomes[kind] ??= {}); o[how] = (o[how] ?? 0) + 1; };
+const ended = (kind: string, how: string) => {
+  outcomes[kind] ??= {};
+  const o = outcomes[kind];
+  o[how] = (o[how] ?? 0) + 1;
+};
 
 const tmp = fastTempDir('ladder-fuzz-');
 const TEMPLATE = join(tmp.dir, 'template.db');
@@ -68,6 +72,7 @@ afterAll(() => {
 
 const SQL = [`'; DROP TABLE accounts; --`, `Robert'); DROP TABLE accounts;--`, `" OR 1=1 --`, `x'); DELETE FROM events; --`, `1; UPDATE actors SET stage='WON'`];
 const HUGE = ['x'.repeat(100_000), 'é'.repeat(40_000), `${SQL[0]} `.repeat(3000), '\u200b'.repeat(20_000)];
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a template-looking string is one of the odd inputs, on purpose
 const ODD = ['', ' ', '\t', '\n', '\u0000', '\u202e', '\u200d', '\ufeff', 'ﬀ', 'İ', '１２３', '😀', '𝔞𝔠𝔪𝔢', '%s%n', '${process.exit()}', '__proto__', 'constructor', 'null', 'undefined', 'NaN', '-1', '1e309'];
 /** Any text, weighted towards the kinds that break parsers and queries. */
 const nasty = fc.oneof(

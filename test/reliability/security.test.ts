@@ -14,7 +14,7 @@ import { runCli } from '../../src/cli/app.js';
 import { startEmulator, type Emulator } from '../../src/monday/emulator/index.js';
 import { parseMondayConfig } from '../../src/monday/config.js';
 import {
-  SECRET_TOKEN, T0, USERS, at, allCells, checkInvariants, childEnv, contentHash, ensureBuilt, fastTempDir, importSettings, openEngine, OPS, CRO, sig,
+  SECRET_TOKEN, T0, USERS, at, allCells, checkInvariants, childEnv, contentHash, ensureBuilt, fastTempDir, importSettings, openEngine, OPS, type CRO, sig,
   spawnLadder, staleBuild, type Spawned,
 } from '../helpers/reliability.js';
 import { PASSING_FACTS } from '../helpers/store.js';

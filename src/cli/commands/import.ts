@@ -19,7 +19,7 @@ export function registerImportCommands(program: Command, run: Run): void {
         const chunkSize = wholeFlag('--chunk', o.chunk, 1, 100_000);
         const { importFile } = await import('../../intake/importer.js');
         const bar = progressBar(ctx, 'import');
-        let report;
+        let report: Awaited<ReturnType<typeof importFile>>;
         try {
           report = await importFile(o.dryRun ? ctx.reader().engine : ctx.engine(), { path: resolve(file), now: ctx.now, actor: ctx.actor(), dryRun: Boolean(o.dryRun), chunkSize, reportPath: o.report ? resolve(o.report) : undefined, onProgress: (n) => bar(n, n) });
         } catch (err) {

@@ -34,6 +34,8 @@ export function runSignalNotes(ctx: CliContext, paths: string[], dir?: string): 
           ...(o.escalated ? [`  ESCALATION: 3 bounces from ${o.sender}: flag the sender's owner for an intake protocol review (LQ 7.2)`] : [])];
       case 'refused':
         return [`${o.path}: REFUSED — ${o.why}`];
+      default:
+        return [];
     }
   });
   emit(ctx, outcomes, lines);
