@@ -8,6 +8,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { persistSnapshot } from '../src/engine/engine.js';
 import { openLadder } from '../src/ladder.js';
+import { delayOf } from '../machines/timers.js';
 import { createLadderMachine } from '../machines/ladder.js';
 import { stageOf } from '../machines/stage.js';
 import { DEFAULT_RULES } from '../machines/rules/config.js';
@@ -150,7 +151,7 @@ function fireOnScratch(path: string, now: string, dir: string, result: VerifyRes
     const machine = engine.machine;
     const due = store.sqlite.prepare(`select id, account, timer_id, event, due_at, status, armed_by, closed_by from timers where status = 'pending' and due_at <= ? order by due_at, id`).all(now) as TimerRow[];
     const kinds = new Map<string, TimerRow>();
-    for (const t of due) { const k = t.timer_id.split('.')[2]!; if (!kinds.has(k)) kinds.set(k, t); }
+    for (const t of due) { const k = delayOf(t.timer_id)!; if (!kinds.has(k)) kinds.set(k, t); }
     if (kinds.size === 0 && due.length > 0) throw new Error('bench: due timers without a kind');
     for (const [kind, t] of kinds) {
       const event = { ...JSON.parse(t.event), at: t.due_at, by: 'system', role: 'system' } as LadderEvent;

@@ -3,7 +3,7 @@
 // reads the clock (STYLE 2-3).
 import { z } from 'zod';
 import {
-  AccountFactsSchema, BUYING_SCORES, DISQUALIFY_REASONS, GATES, IsoDate, SignalEntrySchema, TIERS,
+  AccountFactsSchema, BUYING_SCORES, DISQUALIFY_REASONS, GATES, IsoDate, SignalEntrySchema, TIERS, safeText,
 } from './types.js';
 
 export const ROLES = ['sales.ops', 'cro', 'cmo', 'chief.staff', 'system'] as const;
@@ -11,11 +11,11 @@ export type Role = (typeof ROLES)[number];
 
 const meta = {
   at: IsoDate,
-  by: z.string().min(1, 'who acted: a user name'),
+  by: safeText('by (who acted: a user name)', { max: 64 }),
   role: z.enum(ROLES),
 };
 
-const text = (what: string) => z.string().trim().min(1, `${what} is required and cannot be empty`);
+const text = (what: string) => safeText(what, { multiline: true });
 
 export const SignalEvent = z.object({ type: z.literal('SIGNAL'), ...meta, signal: SignalEntrySchema }).strict();
 export const FactsEvent = z.object({
@@ -30,11 +30,11 @@ const scores = z.object({
 }).strict();
 export const DossierEvent = z.object({
   type: z.literal('DOSSIER'), ...meta, scores,
-  evidence: z.object({ S1: z.string(), S2: z.string(), S3: z.string(), S4: z.string() }).partial().strict().optional(),
+  evidence: z.object({ S1: text('S1 evidence'), S2: text('S2 evidence'), S3: text('S3 evidence'), S4: text('S4 evidence') }).partial().strict().optional(),
 }).strict();
-export const CroConfirmEvent = z.object({ type: z.literal('CRO_CONFIRM'), ...meta, note: z.string().optional() }).strict();
+export const CroConfirmEvent = z.object({ type: z.literal('CRO_CONFIRM'), ...meta, note: text('note').optional() }).strict();
 export const CroDisputeEvent = z.object({ type: z.literal('CRO_DISPUTE'), ...meta, reason: text('reason') }).strict();
-export const CroFlagEvent = z.object({ type: z.literal('CRO_FLAG'), ...meta, note: z.string().optional() }).strict();
+export const CroFlagEvent = z.object({ type: z.literal('CRO_FLAG'), ...meta, note: text('note').optional() }).strict();
 export const CroOverrideEvent = z.object({
   type: z.literal('CRO_OVERRIDE'), ...meta,
   gate: z.enum(GATES),
@@ -50,9 +50,9 @@ export const AssessmentQualifiedEvent = z.object({ type: z.literal('ASSESSMENT_Q
 export const AssessmentWonEvent = z.object({ type: z.literal('ASSESSMENT_WON'), ...meta }).strict();
 export const AssessmentLostEvent = z.object({ type: z.literal('ASSESSMENT_LOST'), ...meta, reason: text('reason') }).strict();
 export const DisqualifyEvent = z.object({
-  type: z.literal('DISQUALIFY'), ...meta, reason: z.enum(DISQUALIFY_REASONS), note: z.string().optional(),
+  type: z.literal('DISQUALIFY'), ...meta, reason: z.enum(DISQUALIFY_REASONS), note: text('note').optional(),
 }).strict();
-export const ArchiveEvent = z.object({ type: z.literal('ARCHIVE'), ...meta, reason: z.string().optional() }).strict();
+export const ArchiveEvent = z.object({ type: z.literal('ARCHIVE'), ...meta, reason: text('reason').optional() }).strict();
 
 export const LadderCommandEvent = z.discriminatedUnion('type', [
   SignalEvent, FactsEvent, DossierEvent, CroConfirmEvent, CroDisputeEvent, CroFlagEvent, CroOverrideEvent,

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parseInstant } from './rules/instant.js';
 import { contactKey } from './rules/contact.js';
+import { textProblem } from './rules/text.js';
 
 export const STAGES = [
   'PROSPECT', 'MQL', 'SQL', 'BRIEFING_READY', 'ASSESSMENT_QUALIFIED', 'WON',
@@ -49,6 +50,22 @@ export const SUPPRESSING_REASONS: readonly DisqualifyReason[] = ['opt-out', 'hos
 /** Reasons a CRO may not reopen (DOMAIN "Suppression and re-entry"). */
 export const NON_REOPENABLE_REASONS: readonly DisqualifyReason[] = ['opt-out', 'hostile', 'competitor'];
 
+/** Text limits (issue 12): a name-like field, and a free-text field (a reason, evidence, a note). */
+export const SHORT_TEXT = 300;
+export const LONG_TEXT = 4000;
+
+/**
+ * A text field: trimmed, not empty, within its length, without control characters (no NUL, no terminal
+ * escapes; newlines only where `multiline`). The message names what the field is and what it accepts.
+ */
+export function safeText(what: string, o: { max?: number; multiline?: boolean } = {}) {
+  const max = o.max ?? (o.multiline ? LONG_TEXT : SHORT_TEXT);
+  return z.string({ error: `${what}: expected text` }).trim().min(1, `${what} is required and cannot be empty`).superRefine((s, ctx) => {
+    const p = textProblem(s, { max, multiline: o.multiline });
+    if (p) ctx.addIssue({ code: 'custom', message: `${what} ${p}` });
+  });
+}
+
 /** An instant, read by the one strict parser (rules/instant.ts): a time of day carries Z or an offset; no 30 February. */
 const isoDate = z.string().superRefine((s, ctx) => {
   const r = parseInstant(s);
@@ -68,7 +85,7 @@ export const AccountFactsSchema = z.object({
   strongEcosystemComplexity: z.boolean().optional(),
   namedExecReferral: z.boolean().optional(),
   // G2
-  partnerProgram: z.string().min(1).optional(),
+  partnerProgram: safeText('partnerProgram').optional(),
   partnershipsFunction: z.boolean().optional(),
   publicPartnerReference: z.boolean().optional(),
   partnerRevenueShare: z.number().min(0).max(1).optional(),
@@ -96,15 +113,15 @@ export type AccountFacts = z.infer<typeof AccountFactsSchema>;
 export const ManualGateVerdictSchema = z.object({
   gate: z.enum(GATES),
   pass: z.boolean(),
-  by: z.string().min(1),
-  why: z.string().min(1),
+  by: safeText('by', { max: 64 }),
+  why: safeText('why', { multiline: true }),
   at: isoDate,
 });
 export type ManualGateVerdict = z.infer<typeof ManualGateVerdictSchema>;
 
 /** One engagement signal as the machine keeps it (HO 3.2.1). */
 export const SignalEntrySchema = z.object({
-  id: z.string().min(1),
+  id: safeText('signal id', { max: 200 }),
   code: z.enum(SIGNAL_CODES),
   at: isoDate,
   /** Reduced to the contact's canonical key on every path (rules/contact.ts; HO 3.5, 5.6). */
@@ -114,6 +131,6 @@ export const SignalEntrySchema = z.object({
     return k.key;
   }),
   interaction: z.enum(E1_INTERACTIONS).optional(),
-  source: z.string().optional(),
+  source: safeText('signal source', { max: 200 }).optional(),
 });
 export type SignalEntry = z.infer<typeof SignalEntrySchema>;

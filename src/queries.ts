@@ -82,12 +82,12 @@ export function detailLines(details: Record<string, unknown>, prefix = ''): stri
   });
 }
 
-export function listAccounts(engine: Engine, filter: { stage?: string; substate?: string; limit?: number }) {
+export function listAccounts(engine: Engine, filter: { stage?: string; substate?: string; limit?: number; offset?: number }) {
   const { db } = engine.store;
   const conds = [filter.stage ? eq(actors.stage, filter.stage) : undefined, filter.substate ? eq(actors.substate, filter.substate) : undefined].filter(Boolean);
   return db.select({ account: actors.account, name: accounts.name, stage: actors.stage, substate: actors.substate, tier: accounts.tier, updatedAt: actors.updatedAt })
     .from(actors).innerJoin(accounts, eq(accounts.domain, actors.account))
-    .where(conds.length ? and(...conds) : undefined).orderBy(asc(actors.account)).limit(filter.limit ?? 1_000_000).all();
+    .where(conds.length ? and(...conds) : undefined).orderBy(asc(actors.account)).limit(filter.limit ?? 1_000_000).offset(filter.offset ?? 0).all();
 }
 
 export function stageCounts(engine: Engine): Record<string, number> {

@@ -34,6 +34,8 @@ export function normalizeDomain(input: string): NormalizedDomain {
   const trimmed = input.trim();
   if (trimmed === '') return fail(input, 'it is empty');
   if (/\s/u.test(trimmed)) return fail(input, 'it contains whitespace');
+  // ../../etc/passwd, ./notes, /tmp/x, ~/x: a file path was given where a domain belongs.
+  if (/^(?:\.{1,2}[/\\]|~|[/\\](?![/\\]))/.test(trimmed)) return fail(input, 'it is a file path, not a domain');
 
   let host = trimmed;
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(host);
@@ -46,7 +48,7 @@ export function normalizeDomain(input: string): NormalizedDomain {
   const colon = host.indexOf(':');
   if (colon >= 0) {
     const port = host.slice(colon + 1);
-    if (!/^\d{1,5}$/.test(port)) return fail(input, `${JSON.stringify(port)} after ":" is not a port number`);
+    if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) return fail(input, `${JSON.stringify(port)} after ":" is not a port number (1-65535)`);
     host = host.slice(0, colon);
   }
   if (host === '') return fail(input, 'it has no host name');

@@ -1,6 +1,12 @@
 // The `ladder` command line: parse, call the engine, print (STYLE 5). Commands throw typed errors;
 // src/cli/index.ts is the only place that exits.
 import { Command, CommanderError, Option } from 'commander';
+import { printable } from '../../machines/rules/values.js';
+import { EXIT, EXIT_CODES_HELP, ReportedFailure, exitOf } from './exits.js';
+import { packageVersion } from './version.js';
+import { busyMessage } from '../store/runs.js';
+
+
 import { CliContext, type CliIO, type GlobalOptions } from './context.js';
 import { registerCoreCommands } from './commands/core.js';
 import { registerEventCommands, type Run } from './commands/events.js';
@@ -30,6 +36,10 @@ async function pushAfter(ctx: CliContext): Promise<void> {
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const program = new Command('ladder');
   let ctx: CliContext | undefined;
+  // Known before parsing, so that even commander's own errors (a missing argument, an unknown command) are one
+  // JSON document on stdout under --json, never text on stderr.
+  const json = argv.includes('--json');
+  const say = (text: string) => io.err(printable(text));
   const run: Run = (fn) => async () => {
     ctx = new CliContext(program.opts<GlobalOptions>(), io);
     await fn(ctx);
@@ -40,12 +50,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--db <path>', 'SQLite database (default ./ladder.db or LADDER_DB)')
     .option('--now <iso>', 'the clock for this command: ISO 8601 with Z or an offset (a bare date is 00:00 UTC); default: the current time')
     .option('--as <user>', 'who acts (users and roles: ladder settings show; default LADDER_AS)')
-    .option('--json', 'machine-readable output')
+    .version(packageVersion(), '--version', 'print the version')
+    .option('--json', 'machine-readable output: exactly one JSON document on stdout, also for a failure')
     .option('--allow-future', 'allow a --now more than clock.maxAheadHours (default 24) past the real clock: a simulation on purpose (what it records stays)')
     .addOption(new Option('--config <path>', 'no longer read: settings live in the database (ladder settings import PATH)').hideHelp())
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-    .showHelpAfterError('(ladder --help lists the commands)');
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => { if (!json) say(s.trimEnd()); } })
+    .showHelpAfterError('(ladder --help lists the commands)')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`);
   registerCoreCommands(program, run);
   registerEventCommands(program, run);
   registerDemoCommand(program, run);
@@ -60,19 +72,28 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      return 2;
+      if (json) io.out(JSON.stringify({ error: { kind: 'UsageError', message: err.message.replace(/^error: /, ''), field: usageField(err.message) } }, null, 2));
+      return EXIT.input;
     }
-    const e = err as Error & { exitCode?: number };
-    if (typeof e.exitCode === 'number') {
-      // `quiet`: the command already printed its JSON document (e.g. the outcome of every note); a second one
-      // would make stdout unparseable. The exit code says it failed.
-      if (ctx?.json) { if (!(e as { quiet?: boolean }).quiet) io.out(JSON.stringify({ error: { kind: e.name, message: e.message, field: (e as { field?: string }).field ?? null } }, null, 2)); }
-      else io.err(`ladder: ${e.message}`);
-      return e.exitCode;
-    }
-    io.err(`ladder: unexpected error: ${e.stack ?? e.message}`);
-    return 1;
+    const x = exitOf(err);
+    // A busy database: say which command holds it (src/store/runs.ts), not only that it is busy.
+    const code = (err as { code?: string }).code ?? '';
+    if ((code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) && ctx) x.message = busyMessage(ctx.dbPath, ctx.busyTimeoutMs);
+    // A ReportedFailure already printed its outcome (under --json its one document): nothing more on stdout.
+    const reported = err instanceof ReportedFailure || (err as { quiet?: boolean }).quiet === true;
+    if (json) { if (!reported) io.out(JSON.stringify({ error: { kind: x.kind, message: x.message, field: x.field } }, null, 2)); }
+    else say(`ladder: ${x.message}`);
+    return x.code;
   } finally {
     ctx?.close();
   }
+}
+
+/** The option or argument commander's message is about ("required option '--s1 <score>'" → s1), or "command". */
+function usageField(message: string): string {
+  const option = /'--([\w-]+)/.exec(message);
+  if (option) return option[1]!;
+  const argument = /argument '([\w.-]+)'/.exec(message);
+  if (argument) return argument[1]!;
+  return 'command';
 }

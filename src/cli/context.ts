@@ -11,7 +11,8 @@ import type { OpenMode, Store } from '../store/open.js';
 import { mondayEndpoint, mondayToken, type MondayConfig } from '../monday/config.js';
 import { createTransport, type Transport } from '../monday/transport.js';
 import { roleOf, type Settings } from '../settings/schema.js';
-import { instantFlag } from './flags.js';
+import { startRun } from '../store/runs.js';
+import { instantFlag, wholeFlag } from './flags.js';
 
 export type GlobalOptions = { db?: string; now?: string; as?: string; json?: boolean; config?: string; allowFuture?: boolean };
 
@@ -31,6 +32,12 @@ export class CliContext {
   }
 
   get json(): boolean { return Boolean(this.opts.json); }
+
+  /** How long a command waits for another one's write lock: 10 s, or LADDER_BUSY_TIMEOUT_MS (1 ms to 10 min). */
+  get busyTimeoutMs(): number {
+    const raw = this.io.env.LADDER_BUSY_TIMEOUT_MS;
+    return raw === undefined ? 10_000 : wholeFlag('LADDER_BUSY_TIMEOUT_MS', raw, 1, 600_000);
+  }
   get dbPath(): string { return resolve(this.opts.db ?? this.io.env.LADDER_DB ?? 'ladder.db'); }
 
   /** --now, validated by the one instant parser; the CLI's one and only read of the wall clock when it is absent. */
@@ -47,7 +54,7 @@ export class CliContext {
     const rank = { read: 0, write: 1, create: 2 } as const;
     if (this._ladder && rank[this._mode!] >= rank[mode]) return this._ladder;
     this._ladder?.close();
-    this._ladder = openLadder(this.dbPath, { mode, allowFuture: Boolean(this.opts.allowFuture) || this.simulation });
+    this._ladder = openLadder(this.dbPath, { mode, allowFuture: Boolean(this.opts.allowFuture) || this.simulation, busyTimeoutMs: this.busyTimeoutMs });
     this._mode = mode;
     this.noticeIgnoredConfig();
     return this._ladder;
@@ -80,6 +87,22 @@ export class CliContext {
     const cfg = this.monday;
     if (!cfg) throw new BadInputError('monday: no board configured; set one with: ladder settings set monday.boardId ID (see README, "The monday board")', 'monday');
     return createTransport({ endpoint: mondayEndpoint(cfg, this.io.env), token: mondayToken(cfg, this.io.env), apiVersion: cfg.apiVersion, timeoutMs: cfg.retry.timeoutMs });
+  }
+
+  /**
+   * Runs a long command recorded in the database's `runs` while it runs, so that another command finding the
+   * database busy can say which one holds it.
+   */
+  async tracked<T>(command: string, fn: () => Promise<T> | T): Promise<T> {
+    const run = startRun(this.store(), command);
+    try {
+      const out = await fn();
+      run.end('done');
+      return out;
+    } catch (err) {
+      run.end('failed');
+      throw err;
+    }
   }
 
   get engineOpened(): boolean { return this._ladder !== undefined && this._mode !== 'read'; }

@@ -3,10 +3,15 @@ import type { Applied } from '../engine/engine.js';
 import type { CliContext } from './context.js';
 import { stageLabel } from '../../machines/stage.js';
 import { delayOf } from '../../machines/timers.js';
+import { printable } from '../../machines/rules/values.js';
 
+/**
+ * One JSON document under --json; else text in which stored values (a name, a reason) are printed safely: a
+ * control character is shown as an escape, never obeyed by the terminal (a name holding ESC]0;… would retitle it).
+ */
 export function emit(ctx: CliContext, json: unknown, text: string | string[]): void {
   if (ctx.json) ctx.io.out(JSON.stringify(json, null, 2));
-  else ctx.io.out(Array.isArray(text) ? text.join('\n') : text);
+  else ctx.io.out(printable(Array.isArray(text) ? text.join('\n') : text));
 }
 
 export function describeApplied(a: Applied): string {
@@ -19,15 +24,20 @@ export function describeApplied(a: Applied): string {
   return `${a.account}: ${caught}${move} (#${a.seq} in its history)${timers.length ? `; timers: ${timers.join(', ')}` : ''}`;
 }
 
-export function progressBar(ctx: CliContext, label: string): ((done: number, total: number) => void) & { end(): void } {
+/**
+ * A progress line on stderr, on a terminal only (never in a pipe, never under --json). `unit` 'bytes' shows MB.
+ * The phase says what the command is doing (an import first reads the whole file before it writes a row).
+ */
+export function progressBar(ctx: CliContext, label: string, unit: 'items' | 'bytes' = 'items'): ((done: number, total: number, phase?: string) => void) & { end(): void } {
   const enabled = ctx.io.isTTY && !ctx.json;
   let last = '';
-  const draw = (done: number, total: number) => {
+  const fmt = (n: number) => (unit === 'bytes' ? `${(n / 1_048_576).toFixed(1)} MB` : String(n));
+  const draw = (done: number, total: number, phase?: string) => {
     if (!enabled) return;
     const width = 30;
     const frac = total > 0 ? Math.min(1, done / total) : 1;
-    const line = `${label} [${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ${done}/${total}`;
-    if (line !== last) { process.stderr.write(`\r${line}`); last = line; }
+    const line = `${label}${phase ? ` (${phase})` : ''} [${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ${fmt(done)}/${fmt(total)}`;
+    if (line !== last) { process.stderr.write(`\r${line.padEnd(last.length)}`); last = line; }
   };
   return Object.assign(draw, { end: () => { if (enabled && last) process.stderr.write('\n'); } });
 }

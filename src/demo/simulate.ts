@@ -9,6 +9,7 @@ import type { BuyingScore, SignalCode, E1Interaction } from '../../machines/type
 import type { LadderCommandEvent, Role } from '../../machines/events.js';
 import { makeCompany, type FleetAccount } from './fleet.js';
 import { rng } from './random.js';
+import { delayOf } from '../../machines/timers.js';
 
 export type DemoOptions = { accounts: number; days: number; seed: number; start: string; onDay?: (day: number, at: string, counts: Record<string, number>) => void | Promise<void> };
 export type DemoSummary = {
@@ -43,7 +44,7 @@ export async function runDemo(engine: Engine, opts: DemoOptions): Promise<DemoSu
       for (const t of a.caughtUp) {
         summary.events++;
         summary.timersFired++;
-        if (t.timerId.split('.')[2]?.endsWith('_SLA')) summary.slaBreaches++;
+        if (delayOf(t.timerId)?.endsWith('_SLA')) summary.slaBreaches++;
         moved(t.before, t.after);
       }
       summary.events++;

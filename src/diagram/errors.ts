@@ -1,6 +1,5 @@
-// Exit 1 (src/cli/index.ts turns exitCode into the process's): the committed diagrams lag the machine.
+// The committed diagrams lag the machine (the CLI's exit 5: a check found a difference).
 export class StaleDiagramsError extends Error {
-  readonly exitCode = 1;
   constructor(readonly dir: string, readonly files: readonly string[]) {
     super(`diagrams are stale in ${dir}: ${files.join(', ')} differ from the machine; regenerate them with: npm run diagrams`);
     this.name = 'StaleDiagramsError';

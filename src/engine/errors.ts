@@ -1,14 +1,12 @@
-// Typed errors; only the CLI's entry point turns them into exit codes (STYLE 5).
+// Typed errors; only the CLI (src/cli/exits.ts) turns them into exit codes (STYLE 5).
 
-/** Exit 2: the input was malformed; the message names the field and what would be accepted. */
+/** The input was malformed; the message names the field and what would be accepted (the CLI's exit 2). */
 export class BadInputError extends Error {
-  readonly exitCode = 2;
   constructor(message: string, readonly field?: string) { super(message); this.name = 'BadInputError'; }
 }
 
-/** Exit 3: the machine (or a rule around it) refused the event; nothing changed. */
+/** The machine (or a rule around it) refused the event; nothing changed but its record (the CLI's exit 3). */
 export class RefusedError extends Error {
-  readonly exitCode = 3;
   constructor(message: string, readonly account: string | null, readonly eventType: string) {
     super(message); this.name = 'RefusedError';
   }

@@ -7,6 +7,7 @@ import { escalations, importBatches, intakeBounces, intakeNotes } from '../store
 import type { Applied, EngineCore, Refused } from './engine.js';
 import { BadInputError } from './errors.js';
 import { validateCommandEvent } from './validate.js';
+import { isoWeekOf } from '../../machines/rules/weeks.js';
 import type { LadderCommandEvent, Role } from '../../machines/events.js';
 import type { SignalCode, E1Interaction } from '../../machines/types.js';
 
@@ -24,14 +25,6 @@ export type NoteOutcome =
   | { path: string; status: 'refused'; account: string; why: string };
 
 export type ImportEscalation = { kind: string; severity: string; detail: string };
-
-/** Monday 00:00Z of the ISO week containing `iso`, and the next Monday. */
-export function isoWeekBounds(iso: string): [string, string] {
-  const d = new Date(Date.parse(iso));
-  const day = (d.getUTCDay() + 6) % 7;
-  const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - day);
-  return [new Date(start).toISOString(), new Date(start + 7 * 86_400_000).toISOString()];
-}
 
 /** The intake writes, built on the engine's internals (handed out as engine.recordBounce, recordNote, recordImportBatch). */
 export function makeIntake(core: EngineCore) {
@@ -93,7 +86,7 @@ export function makeIntake(core: EngineCore) {
   }): { weekRejectedRate: number; escalations: ImportEscalation[] } {
     return core.write(() => {
       db.insert(importBatches).values({ file: b.file, contentHash: b.hash, at: b.now, by: b.by, total: b.total, unique: b.unique, duplicates: b.duplicates, rejected: b.rejected }).run();
-      const [from, to] = isoWeekBounds(b.now);
+      const { start: from, end: to } = isoWeekOf(b.now);
       const week = db.select({ total: sql<number>`sum(${importBatches.total})`, rejected: sql<number>`sum(${importBatches.rejected})` })
         .from(importBatches).where(and(gte(importBatches.at, from), lt(importBatches.at, to))).get();
       const weekRejectedRate = week?.total ? week.rejected / week.total : 0;

@@ -6,6 +6,7 @@ import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { timers } from '../store/schema.js';
 import type { Actor, Engine, EngineCore, Source } from './engine.js';
 import { validateNow } from './validate.js';
+import { delayOf } from '../../machines/timers.js';
 
 export type SweepProgress = { fired: number; due: number };
 export type SweepResult = {
@@ -73,7 +74,7 @@ export function makeSweep(core: EngineCore) {
           const r = core.fireTimerRow(row, now);
           if (r.status === 'refused') { result.skipped++; continue; }
           result.fired++;
-          if (row.timerId.split('.')[2]?.endsWith('_SLA')) result.slaBreaches++;
+          if (delayOf(row.timerId)?.endsWith('_SLA')) result.slaBreaches++;
           const move = `${r.before.stage}→${r.after.stage}`;
           if (r.before.stage !== r.after.stage) result.transitions[move] = (result.transitions[move] ?? 0) + 1;
         }

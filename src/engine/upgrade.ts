@@ -31,7 +31,6 @@ export const v1ToV2: SnapshotMigration = (s) => {
 export const SNAPSHOT_MIGRATIONS = new Map<number, SnapshotMigration>([[1, v1ToV2]]);
 
 export class MachineVersionError extends Error {
-  readonly exitCode = 2;
   constructor(message: string) { super(message); this.name = 'MachineVersionError'; }
 }
 

@@ -5,7 +5,7 @@
 // keep an account from ever going stale).
 import { z } from 'zod';
 import { LadderCommandEvent, type LadderEvent } from '../../machines/events.js';
-import { AccountFactsSchema, TIERS, type AccountFacts, type Tier } from '../../machines/types.js';
+import { AccountFactsSchema, LONG_TEXT, SHORT_TEXT, TIERS, safeText, type AccountFacts, type Tier } from '../../machines/types.js';
 import { parseInstant } from '../../machines/rules/instant.js';
 import { normalizeDomain } from '../../machines/rules/domain.js';
 import { BadInputError, describeZodIssues } from './errors.js';
@@ -51,7 +51,7 @@ export function validateCommandEvent(event: unknown, now: string, toleranceMinut
 }
 
 /** The longest name or HQ location an account may have (the same limit at every door: CLI, import, API). */
-export const TEXT_MAX = 300;
+export const TEXT_MAX = SHORT_TEXT;
 
 /** The five required fields of LQ 6 (and the facts the gates read), as one schema for every door. */
 export const NewAccountSchema = z.object({
@@ -60,12 +60,12 @@ export const NewAccountSchema = z.object({
     if (!n.ok) { ctx.addIssue({ code: 'custom', message: n.error }); return z.NEVER; }
     return n.domain;
   }),
-  name: z.string().trim().min(1, 'Name is required and cannot be empty (LQ 6)').max(TEXT_MAX, `at most ${TEXT_MAX} characters`),
-  hq: z.string().trim().min(1, 'HQ Location is required and cannot be empty (LQ 6)').max(TEXT_MAX, `at most ${TEXT_MAX} characters`),
+  name: safeText('Name (LQ 6)', { max: TEXT_MAX }),
+  hq: safeText('HQ Location (LQ 6)', { max: TEXT_MAX }),
   tier: z.enum(TIERS, { error: `expected one of ${TIERS.join(', ')}` }),
   icpScore: z.number({ error: 'expected a number from 0 to 100' }).finite().min(0, 'expected a number from 0 to 100').max(100, 'expected a number from 0 to 100'),
   facts: AccountFactsSchema.optional(),
-  extra: z.record(z.string(), z.unknown()).optional(),
+  extra: z.record(safeText('an extra field name', { max: 100 }), z.union([z.string().max(LONG_TEXT, `at most ${LONG_TEXT} characters`), z.number(), z.boolean(), z.null()])).optional(),
 }).strict();
 export type NewAccount = { domain: string; name: string; hq: string; tier: Tier; icpScore: number; facts?: AccountFacts; extra?: Record<string, unknown> };
 

@@ -1,6 +1,6 @@
 // Streaming readers for import files (LQ 6.1: CSV / JSON bulk imports). Rows come out one at a time,
 // so a 100 000-row file is held in memory one record at a time, never whole.
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { CsvError, parse } from 'csv-parse';
 import { ImportFileError } from './errors.js';
@@ -12,11 +12,50 @@ import type { RawRow } from './import-rows.js';
  * Throws ImportFileError for an unsupported extension (at once) or an unreadable/malformed file (while
  * iterating; rows before the fault have already been yielded, so callers sort only after the whole read).
  */
-export function readImportFile(path: string): AsyncIterable<RawRow> {
+export function readImportFile(path: string, onBytes?: (n: number) => void): AsyncIterable<RawRow> {
   const ext = extname(path).toLowerCase();
-  if (ext === '.csv') return readCsv(path);
-  if (ext === '.json') return readJson(path);
+  if (ext === '.csv') return readCsv(path, onBytes);
+  if (ext === '.json') return readJson(path, onBytes);
   throw new ImportFileError('unsupported-extension', path, `the extension ${ext === '' ? '(none)' : `"${ext}"`} is not supported`);
+}
+
+/**
+ * What is checked before a byte is read: a .csv or .json extension, and a regular file (`import /dev/zero` used
+ * to hash forever before the extension was looked at; a folder or a pipe is not an import file either).
+ */
+export function checkImportFile(path: string): void {
+  const ext = extname(path).toLowerCase();
+  if (ext !== '.csv' && ext !== '.json') throw new ImportFileError('unsupported-extension', path, `the extension ${ext === '' ? '(none)' : `"${ext}"`} is not supported`);
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) throw new ImportFileError('unreadable', path, 'no such file');
+  if (!st.isFile()) throw new ImportFileError('unreadable', path, st.isDirectory() ? 'it is a folder' : 'it is not a regular file');
+}
+
+/**
+ * The first top-level key an object's JSON text gives twice, or null: JSON.parse silently keeps the last value,
+ * where a CSV with a repeated header is refused. Scans strings and nesting; reads keys at depth 1 only.
+ */
+export function duplicateKey(text: string): string | null {
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const literal = text.slice(i, j + 1);
+      let k = j + 1;
+      while (k < text.length && /\s/.test(text[k]!)) k++;
+      if (depth === 1 && text[k] === ':') {
+        const key = JSON.parse(literal) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+      }
+      i = j;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return null;
 }
 
 function fileError(path: string, err: unknown): ImportFileError {
@@ -32,7 +71,7 @@ function fileError(path: string, err: unknown): ImportFileError {
 
 const countOf = (text: string, re: RegExp): number => text.match(re)?.length ?? 0;
 
-async function* readCsv(path: string): AsyncGenerator<RawRow> {
+async function* readCsv(path: string, onBytes?: (n: number) => void): AsyncGenerator<RawRow> {
   const parser = parse({
     bom: true,
     info: true,
@@ -41,6 +80,7 @@ async function* readCsv(path: string): AsyncGenerator<RawRow> {
     skip_records_with_empty_values: true, // a line of bare commas is not a row
   });
   const input = createReadStream(path);
+  if (onBytes) input.on('data', (chunk) => onBytes(chunk.length));
   input.on('error', (err) => parser.destroy(err));
   input.pipe(parser);
   let headers: string[] | undefined;
@@ -94,8 +134,9 @@ function toText(value: unknown): string {
  * top-level element to JSON.parse, and keeps only the element being read. Decision: streaming rather
  * than reading the file whole, since the scanner is small (docs/intake.md).
  */
-async function* readJson(path: string): AsyncGenerator<RawRow> {
+async function* readJson(path: string, onBytes?: (n: number) => void): AsyncGenerator<RawRow> {
   const input = createReadStream(path, { encoding: 'utf8' });
+  if (onBytes) input.on('data', (chunk) => onBytes(Buffer.byteLength(chunk as string)));
   type State = 'start' | 'first' | 'after' | 'next' | 'done';
   let state: State = 'start';
   let depth = 0;
@@ -132,6 +173,8 @@ async function* readJson(path: string): AsyncGenerator<RawRow> {
               } catch (err) {
                 throw malformed(`element ${index} (from line ${elementLine}) is not valid JSON: ${(err as Error).message}`, index);
               }
+              const twice = duplicateKey(text);
+              if (twice !== null) throw malformed(`element ${index} (from line ${elementLine}) gives the field "${twice}" twice; keep one`, index);
               const raw: Record<string, string> = {};
               for (const [k, v] of Object.entries(value as Record<string, unknown>)) raw[k] = toText(v);
               yield { rowNumber: index, raw };

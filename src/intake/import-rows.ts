@@ -1,8 +1,10 @@
 // The import stage gate (LQ 6): five required fields, domain-normalized dedup within the batch and
 // against the board, three buckets. Pure: the board is reached through the `lookup` argument.
 import { z } from 'zod';
-import { TIERS, type Tier } from '../../machines/types.js';
+import type { Tier } from '../../machines/types.js';
 import { normalizeDomain } from '../../machines/rules/domain.js';
+import { parseTier, textProblem, TIER_ACCEPTED } from '../../machines/rules/values.js';
+import { LONG_TEXT } from '../../machines/types.js';
 import { TEXT_MAX } from '../engine/validate.js';
 
 export type RawRow = { rowNumber: number; raw: Record<string, string> };
@@ -24,6 +26,8 @@ export function headerKey(header: string): string {
   return header.trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 const FIELD_OF_HEADER = new Map<string, ImportField>(
   IMPORT_FIELDS.flatMap((field) => IMPORT_COLUMNS[field].map((h) => [headerKey(h), field] as const)),
 );
@@ -32,23 +36,14 @@ const columns = (field: ImportField) => IMPORT_COLUMNS[field].join(' or ');
 
 function present(field: ImportField, what: string) {
   const missing = `missing (required): ${what} (column ${columns(field)})`;
-  return z.string({ error: missing }).trim().min(1, { error: missing });
+  return z.string({ error: missing }).trim().min(1, { error: missing }).superRefine((s, ctx) => {
+    const p = textProblem(s, { max: LONG_TEXT });
+    if (p) ctx.addIssue({ code: 'custom', message: `${what} ${p}` });
+  });
 }
 
-// Decision: "1", "T1", "tier1" and any case of the canonical names are read as the canonical tier.
-const TIER_ALIASES = new Map<string, Tier>([
-  ...TIERS.map((t) => [t.toLowerCase(), t] as const),
-  ...(['1', '2', '3'] as const).flatMap((n) => {
-    const tier = `Tier ${n}` as Tier;
-    return [[n, tier], [`t${n}`, tier], [`tier${n}`, tier], [`tier-${n}`, tier]] as const;
-  }),
-]);
+export { parseTier };
 
-export function parseTier(value: string): Tier | undefined {
-  return TIER_ALIASES.get(value.trim().replace(/\s+/g, ' ').toLowerCase());
-}
-
-const TIER_ACCEPTED = `${TIERS.join(', ')} (any case; 1-3 or T1-T3 for the numbered tiers)`;
 const SCORE_ACCEPTED = 'a number from 0 to 100, e.g. 82 or 71.5';
 
 /** The five required fields of one import row, from whichever accepted headers the file used. */
@@ -62,7 +57,14 @@ export const ImportRowSchema = z
         const text = value === null || value === undefined ? '' : String(value).trim();
         const field = FIELD_OF_HEADER.get(headerKey(header));
         if (field === undefined) {
-          if (text !== '') extra[headerKey(header)] = text;
+          const key = headerKey(header);
+          // A column named like an object's prototype would reach it, not a field: refused, never stored.
+          if (UNSAFE_KEYS.has(key)) ctx.addIssue({ code: 'custom', path: ['row'], input: raw, message: `a column named ${JSON.stringify(header)} is not accepted; rename it` });
+          else if (text !== '') {
+            const p = textProblem(text, { max: LONG_TEXT });
+            if (p) ctx.addIssue({ code: 'custom', path: ['row'], input: raw, message: `column ${JSON.stringify(header)} ${p}` });
+            else extra[key] = text;
+          }
           continue;
         }
         if (text !== '') {

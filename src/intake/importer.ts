@@ -2,16 +2,15 @@
 // is one transaction (a crash leaves whole rows); a re-run of the same file creates nothing twice
 // (each created account carries the file's hash in its idempotency key).
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeSync, openSync, closeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { createInterface } from 'node:readline';
-import { join } from 'node:path';
+import { createReadStream, statSync } from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
 import type { Engine } from '../engine/engine.js';
 import type { ImportEscalation } from '../engine/intake.js';
 import { accounts, events } from '../store/schema.js';
 import type { Role } from '../../machines/events.js';
-import { readImportFile } from './import-file.js';
+import { checkImportFile, readImportFile } from './import-file.js';
+import { Spill } from './spill.js';
+import { BadInputError } from '../engine/errors.js';
 import { ImportFileError } from './errors.js';
 import {
   DUPLICATE_RATE_ESCALATION, REJECTED_RATE_ESCALATION, sortImportRows,
@@ -42,50 +41,39 @@ export const KEEP_IN_MEMORY = 1000;
 type Bucket = 'unique' | 'tierReject' | 'duplicates' | 'rejected' | 'alreadyImported' | 'refused';
 const BUCKETS: Bucket[] = ['unique', 'tierReject', 'duplicates', 'rejected', 'alreadyImported', 'refused'];
 
-/** Bucket rows go to JSONL spill files, so memory stays bounded however long the file is. */
-class Spill {
-  private dir = mkdtempSync(join(tmpdir(), 'ladder-import-'));
-  private fds = new Map<Bucket, number>(BUCKETS.map((b) => [b, openSync(join(this.dir, `${b}.jsonl`), 'w')]));
-  add(bucket: Bucket, row: unknown) { writeSync(this.fds.get(bucket)!, `${JSON.stringify(row)}\n`); }
-  /** Writes the whole report as one JSON document, streaming each bucket from its spill file. */
-  async writeReport(path: string, head: Record<string, unknown>) {
-    for (const fd of this.fds.values()) closeSync(fd);
-    this.fds.clear();
-    const out = createWriteStream(path);
-    const write = (s: string) => new Promise<void>((res, rej) => out.write(s, (e) => (e ? rej(e) : res())));
-    await write(`${JSON.stringify(head, null, 2).slice(0, -2)},\n`);
-    for (const [i, b] of BUCKETS.entries()) {
-      await write(`  "${b}": [`);
-      let first = true;
-      for await (const line of createInterface({ input: createReadStream(join(this.dir, `${b}.jsonl`), { encoding: 'utf8' }), crlfDelay: Infinity })) {
-        if (!line) continue;
-        await write(`${first ? '\n    ' : ',\n    '}${line}`);
-        first = false;
-      }
-      await write(`${first ? '' : '\n  '}]${i < BUCKETS.length - 1 ? ',' : ''}\n`);
-    }
-    await write('}\n');
-    await new Promise<void>((res) => out.end(res));
-  }
-  close() { for (const fd of this.fds.values()) closeSync(fd); rmSync(this.dir, { recursive: true, force: true }); }
-}
-
-export async function fileHash(path: string): Promise<string> {
+export async function fileHash(path: string, onBytes?: (n: number) => void): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path)) {
+    h.update(chunk as Buffer);
+    onBytes?.((chunk as Buffer).length);
+  }
   return h.digest('hex');
 }
 
-export { isoWeekBounds } from '../engine/intake.js';
+/** Where an import is: reading the file to hash it, checking that it reads whole, or importing its rows. */
+export type ImportProgress = { phase: 'hashing' | 'checking' | 'importing'; bytes: number; total: number; rows: number };
+
+/**
+ * A transaction of an import holds the database's write lock: it is kept under this long (by halving the rows it
+ * takes), so a command waiting beside a long import is served within its busy timeout (10 s).
+ */
+export const IMPORT_TX_BUDGET_MS = 1000;
+
 
 export async function importFile(engine: Engine, opts: {
   path: string; now: string; actor: { by: string; role: Role }; dryRun?: boolean; chunkSize?: number; reportPath?: string;
-  onProgress?: (rows: number) => void;
+  onProgress?: (p: ImportProgress) => void;
 }): Promise<ImportReport> {
+  checkImportFile(opts.path);
+  const total = statSync(opts.path).size;
+  let bytes = 0;
+  let rows = 0;
+  let phase: ImportProgress['phase'] = 'hashing';
+  const onBytes = (n: number) => { bytes += n; opts.onProgress?.({ phase, bytes, total, rows }); };
   if (!opts.dryRun) engine.authorizeCommand('ACCOUNT_ADDED', `import ${opts.path}`, opts.actor, opts.now, { account: null, type: 'ACCOUNT_ADDED', payload: { type: 'IMPORT', file: opts.path }, source: 'import' });
   const { db } = engine.store;
   // A missing file or a directory is bad input naming the file, not an unexpected error.
-  const hash = await fileHash(opts.path).catch((err: NodeJS.ErrnoException) => {
+  const hash = await fileHash(opts.path, onBytes).catch((err: NodeJS.ErrnoException) => {
     throw new ImportFileError('unreadable', opts.path, `cannot read it (${err.code ?? err.message})`, undefined, { cause: err });
   });
   const chunkSize = opts.chunkSize ?? 1000;
@@ -94,7 +82,7 @@ export async function importFile(engine: Engine, opts: {
     counts: { total: 0, unique: 0, tierReject: 0, duplicates: 0, rejected: 0, alreadyImported: 0, refused: 0 },
     duplicateRate: 0, weekRejectedRate: null, unique: [], tierReject: [], duplicates: [], rejected: [], alreadyImported: [], refused: [], escalations: [], truncated: false,
   };
-  const spill = opts.reportPath ? new Spill() : null;
+  const spill = opts.reportPath ? new Spill(BUCKETS) : null;
   const keep = <T>(bucket: Bucket, list: T[], row: T) => {
     spill?.add(bucket, row);
     if (list.length < KEEP_IN_MEMORY) list.push(row); else report.truncated = true;
@@ -122,23 +110,36 @@ export async function importFile(engine: Engine, opts: {
     // another import (or ladder account add) was creating the same domain.
     const write = (ops: Ops | null) => {
       const sorted = sortImportRows(rows, lookup);
-      for (const u of sorted.unique) createRow(u, ops);
-      for (const d of sorted.duplicates) {
-        // A row this same file already created (a re-run, or a retry after a crash) is not a duplicate.
-        if (d.of.kind === 'stored' && !claimed.has(d.row.domain) && byThisFile.get({ key: keyOf(d.row.domain) })) {
-          claimed.add(d.row.domain);
-          keep('alreadyImported', report.alreadyImported, { row: d.rowNumber, domain: d.row.domain }); report.counts.alreadyImported++;
-          continue;
-        }
-        // A refused enrichment (e.g. dated before the account's latest event) is reported once, as refused.
-        if (ops && !enrich(d, ops)) continue;
-        keep('duplicates', report.duplicates, { row: d.rowNumber, domain: d.row.domain, of: d.of, enriched: d.enrich, conflicts: d.conflicts });
-        report.counts.duplicates++;
-      }
-      for (const r of sorted.rejected) { keep('rejected', report.rejected, { row: r.rowNumber, problems: r.problems, raw: r.raw }); report.counts.rejected++; }
+      // Written in the file's row order, whatever the bucket: the database comes out the same however the rows
+      // were cut into transactions (by --chunk, or by the time cap below).
+      const steps = [
+        ...sorted.unique.map((u) => ({ n: u.rowNumber, run: () => createRow(u, ops) })),
+        ...sorted.duplicates.map((d) => ({ n: d.rowNumber, run: () => duplicate(d, ops) })),
+        ...sorted.rejected.map((r) => ({ n: r.rowNumber, run: () => reject(r.rowNumber, r.problems, r.raw) })),
+      ].sort((a, b) => a.n - b.n);
+      for (const step of steps) step.run();
     };
     if (opts.dryRun) write(null); else engine.batch((ops) => write(ops));
   };
+
+  function reject(row: number, problems: RejectedRow['problems'], raw: Record<string, string>) {
+    keep('rejected', report.rejected, { row, problems, raw });
+    report.counts.rejected++;
+  }
+
+  function duplicate(d: DuplicateRow, ops: Ops | null) {
+    // A row this same file already created (a re-run, or a retry after a crash) is not a duplicate.
+    if (d.of.kind === 'stored' && !claimed.has(d.row.domain) && byThisFile.get({ key: keyOf(d.row.domain) })) {
+      claimed.add(d.row.domain);
+      keep('alreadyImported', report.alreadyImported, { row: d.rowNumber, domain: d.row.domain });
+      report.counts.alreadyImported++;
+      return;
+    }
+    // A refused enrichment (e.g. dated before the account's latest event) is reported once, as refused.
+    if (ops && !enrich(d, ops)) return;
+    keep('duplicates', report.duplicates, { row: d.rowNumber, domain: d.row.domain, of: d.of, enriched: d.enrich, conflicts: d.conflicts });
+    report.counts.duplicates++;
+  }
 
   function createRow(u: UniqueRow, ops: Ops | null) {
     const { row } = u;
@@ -147,8 +148,18 @@ export async function importFile(engine: Engine, opts: {
     if (ops) {
       // LQ 4 Reject: do not add to board; archive the intake record, in the same step (the outbox skips a Reject
       // account with no item).
-      const added = ops.addAccount({ domain: row.domain, name: row.name, hq: row.hq, tier: row.tier, icpScore: row.icpScore, extra: row.extra },
-        { ...meta, idempotencyKey: keyOf(row.domain) }, u.archive ? { archive: 'Tier Reject at intake (LQ 4)' } : {});
+      let added: ReturnType<Ops['addAccount']>;
+      try {
+        added = ops.addAccount({ domain: row.domain, name: row.name, hq: row.hq, tier: row.tier, icpScore: row.icpScore, extra: row.extra },
+          { ...meta, idempotencyKey: keyOf(row.domain) }, u.archive ? { archive: 'Tier Reject at intake (LQ 4)' } : {});
+      } catch (err) {
+        // The engine's schema is the last word on a row (a limit the row checks missed): the row is rejected,
+        // with the field named, and the import goes on.
+        if (!(err instanceof BadInputError)) throw err;
+        claimed.delete(row.domain);
+        reject(u.rowNumber, [{ rowNumber: u.rowNumber, field: err.field || 'row', message: err.message }], {});
+        return;
+      }
       if (added.status === 'refused') { refused(u.rowNumber, row.domain, added.why); return; }
     } else {
       seenInDryRun.set(row.domain, { domain: row.domain, name: row.name, hq: row.hq, tier: row.tier, icpScore: row.icpScore, extra: row.extra });
@@ -168,15 +179,30 @@ export async function importFile(engine: Engine, opts: {
 
   // A file that cannot be read whole is refused whole: it is read once to the end before any chunk is written
   // (rows stream, so this costs a second parse, not memory).
-  if (!opts.dryRun) for await (const _ of readImportFile(opts.path)) { /* only the read's errors matter here */ }
+  if (!opts.dryRun) {
+    phase = 'checking';
+    bytes = 0;
+    for await (const _ of readImportFile(opts.path, onBytes)) { /* only the read's errors matter here */ }
+  }
+  phase = 'importing';
+  bytes = 0;
+  // Rows per transaction: up to --chunk, fewer while a transaction would hold the write lock past its budget.
+  let size = Math.min(chunkSize, 1000);
+  const timed = (rows: RawRow[]) => {
+    const t0 = performance.now();
+    applyChunk(rows);
+    const ms = performance.now() - t0;
+    if (ms > IMPORT_TX_BUDGET_MS) size = Math.max(1, Math.floor((size * IMPORT_TX_BUDGET_MS) / ms / 2));
+    else if (ms < IMPORT_TX_BUDGET_MS / 4) size = Math.min(chunkSize, size * 2);
+  };
   let chunk: RawRow[] = [];
-  for await (const raw of readImportFile(opts.path)) {
+  for await (const raw of readImportFile(opts.path, onBytes)) {
     chunk.push(raw);
     report.counts.total++;
-    if (chunk.length >= chunkSize) { applyChunk(chunk); chunk = []; opts.onProgress?.(report.counts.total); }
+    rows++;
+    if (chunk.length >= size) { timed(chunk); chunk = []; }
   }
-  if (chunk.length) applyChunk(chunk);
-  opts.onProgress?.(report.counts.total);
+  if (chunk.length) timed(chunk);
 
   const counted = report.counts.total - report.counts.alreadyImported;
   report.duplicateRate = counted ? report.counts.duplicates / counted : 0;

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { E1_INTERACTIONS, SIGNAL_CODES } from '../../machines/types.js';
 import { normalizeDomain } from '../../machines/rules/domain.js';
 import { parseInstant } from '../../machines/rules/instant.js';
+import { textProblem } from '../../machines/rules/values.js';
+import { LONG_TEXT } from '../../machines/types.js';
 import {
   decideSignal,
   mapNoteToSignal,
@@ -55,7 +57,11 @@ function text(what: string) {
       },
     })
     .trim()
-    .min(1, { error: `expected ${what}; got an empty value` });
+    .min(1, { error: `expected ${what}; got an empty value` })
+    .superRefine((s, ctx) => {
+      const p = textProblem(s, { max: LONG_TEXT, multiline: true });
+      if (p) ctx.addIssue({ code: 'custom', message: `the value ${p}` });
+    });
 }
 
 function oneOf<const T extends readonly [string, ...string[]]>(values: T, fold: (s: string) => string = (s) => s.toLowerCase()) {

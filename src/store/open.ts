@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadInputError } from '../engine/errors.js';
@@ -78,6 +78,17 @@ export function openStore(path: string, opts: OpenOptions = {}): Store {
     const what = describeFile(path);
     if (what === null && mode !== 'create') throw new BadInputError(`--db: no ladder database at ${path}; create it with: ladder init --db ${path}`, 'db');
     if (what) throw new BadInputError(`--db: ${path} is ${what}, not a ladder database`, 'db');
+  }
+  // A new database is created private (0600): it holds company names and LinkedIn profiles. SQLite gives its
+  // -wal and -shm files the database file's permissions.
+  if (!memory && mode === 'create') {
+    try {
+      closeSync(openSync(path, 'wx', 0o600));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new BadInputError(`--db: the folder ${dirname(path)} does not exist; create it first, or give another path`, 'db');
+      if (code !== 'EEXIST') throw err;
+    }
   }
   const sqlite = new Database(path, { readonly: mode === 'read', fileMustExist: mode !== 'create' });
   try {

@@ -237,3 +237,20 @@ export const dataMigrations = sqliteTable('data_migrations', {
   at: text('at').notNull(),
   detail: text('detail').notNull(),
 });
+
+/**
+ * Long-running commands (an import, a sweep, a push), one row each while they run: a command that finds the
+ * database busy says which one holds it; the server of issue 13 shows the last runs. Real time, not --now: it
+ * is about processes, not the ladder.
+ */
+export const runs = sqliteTable('runs', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** The command line as typed, minus secrets (ladder import prospects.csv). */
+  command: text('command').notNull(),
+  pid: integer('pid').notNull(),
+  host: text('host').notNull(),
+  startedAt: text('started_at').notNull(),
+  endedAt: text('ended_at'),
+  /** done, failed, or null while it runs (or if it was killed). */
+  outcome: text('outcome'),
+}, (t) => [index('runs_open').on(t.id).where(sql`ended_at is null`)]);

@@ -180,7 +180,7 @@ describe('bad input says which field and what is accepted (exit 2)', () => {
   it('a --tier that is not one of the LQ 4 tiers', () => {
     const r = refused(['account', 'add', 'newco.com', '--name', 'NewCo', '--hq', 'Oslo', '--tier', 'Tier 9', '--icp', '50'], ops, 2);
     expect(r.stderr).toMatchInlineSnapshot(`
-      "ladder: --tier: expected one of Tier 1, Tier 2, Tier 3, Network, Reject; got "Tier 9"
+      "ladder: --tier: expected one of Tier 1, Tier 2, Tier 3, Network, Reject (any case; 1-3 or T1-T3 for the numbered tiers); got "Tier 9"
       "
     `);
     expect(stageOf('newco.com')).toBeNull();

@@ -143,14 +143,14 @@ describe('the core scenario through the CLI', () => {
     expect(status(sweptAt)).toMatchObject({ stage: 'MQL', substate: 'nurture', since: DUE, timers: [{ timer: 'MQL_STALE', dueAt: at(DUE, 90), overdue: false }] });
     expect(cli.query("select status from timers where timer_id like '%SQL_STALE%'")).toEqual([{ status: 'fired' }]);
     expect(cli.ok(['history', 'acme.com'], { now: sweptAt }).stdout).toMatchInlineSnapshot(`
-      "2026-03-02T09:00:00.000Z  #1 ACCOUNT_ADDED          ana (sales.ops)          — → PROSPECT
+      "2026-03-02T09:00:00.000Z  #1  ACCOUNT_ADDED                      ana (sales.ops)  — → PROSPECT
             input.account: acme.com
             input.tier: Tier 1
             input.at: 2026-03-02T09:00:00.000Z
             name: Acme
             hq: Berlin
             icpScore: 82
-      2026-03-02T09:03:00.000Z  #2 FACTS                  ana (sales.ops)          PROSPECT → PROSPECT
+      2026-03-02T09:03:00.000Z  #2  FACTS                              ana (sales.ops)  PROSPECT → PROSPECT
             facts.employees: 1200
             facts.revenueUsd: 120000000
             facts.partnerProgram: AWS
@@ -158,19 +158,19 @@ describe('the core scenario through the CLI', () => {
             facts.nonEnglishMarket: false
             facts.sanctioned: false
             facts.competitor: false
-      2026-03-02T09:10:00.000Z  #3 SIGNAL                 ana (sales.ops)          PROSPECT → MQL.dossier
+      2026-03-02T09:10:00.000Z  #3  SIGNAL                             ana (sales.ops)  PROSPECT → MQL.dossier
             signal.id: cli:34f2b22a360a508a
             signal.code: E1
             signal.at: 2026-03-02T09:10:00.000Z
             signal.contact: linkedin.com/in/jane
             signal.interaction: comment
-      2026-03-02T10:00:00.000Z  #4 DOSSIER                ana (sales.ops)          MQL.dossier → SQL.review
+      2026-03-02T10:00:00.000Z  #4  DOSSIER                            ana (sales.ops)  MQL.dossier → SQL.review
             scores.S1: LIKELY
             scores.S2: LIKELY
             scores.S3: LIKELY
             scores.S4: NOT_PRESENT
-      2026-03-02T11:00:00.000Z  #5 CRO_CONFIRM            marcus (cro)             SQL.review → SQL.confirmed
-      2026-04-01T10:00:00.000Z  #6 timer: 30 days without engagement system (system)          SQL.confirmed → MQL.nurture
+      2026-03-02T11:00:00.000Z  #5  CRO_CONFIRM                        marcus (cro)     SQL.review → SQL.confirmed
+      2026-04-01T10:00:00.000Z  #6  timer: 30 days without engagement  system (system)  SQL.confirmed → MQL.nurture
       "
     `);
   });

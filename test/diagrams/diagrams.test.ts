@@ -140,12 +140,12 @@ describe('diagrams generated from the machine', () => {
     expect(statePaths(original)).not.toContain('ON_HOLD'); // the machine itself is untouched
   });
 
-  it('`ladder diagram --check` exits 1 on a stale folder, and passes once `ladder diagram` wrote it', async () => {
+  it('`ladder diagram --check` exits 5 (a difference found) on a stale folder, and passes once `ladder diagram` wrote it', async () => {
     const tmp = tempDir();
     try {
       const out: string[] = [];
       const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(s), isTTY: false, env: {} };
-      expect(await runCli(['diagram', '--check', '--out', tmp.dir], io)).toBe(1);
+      expect(await runCli(['diagram', '--check', '--out', tmp.dir], io)).toBe(5);
       expect(out.join('\n')).toContain('ladder.mmd, ladder.svg, README.md differ from the machine; regenerate them with: npm run diagrams');
       expect(await runCli(['diagram', '--out', tmp.dir], io)).toBe(0);
       expect(await runCli(['diagram', '--check', '--out', tmp.dir], io)).toBe(0);

@@ -67,8 +67,11 @@ export function openEngine(path: string, o: { rules?: RulesConfig; monday?: Mond
 
 // ---- the content hash ----
 
-/** Tables that exist to record refusals: a refused input may write there and nowhere else. */
-export const REFUSAL_TABLES = ['refusals', 'intake_bounces', 'escalations'] as const;
+/**
+ * Tables a refused input may write: the records of refusals, and `runs`, the record of which command ran when
+ * (process metadata, in real time, like the monday push lease).
+ */
+export const REFUSAL_TABLES = ['refusals', 'intake_bounces', 'escalations', 'runs'] as const;
 
 /** Every user table's rows (in rowid order) and sqlite_sequence, minus `exclude`, as one sha256. */
 export function contentHash(db: Database.Database | string, exclude: readonly string[] = REFUSAL_TABLES): string {

@@ -16,6 +16,7 @@ import type { LadderContext } from '../../machines/context.js';
 import type { LadderCommandEvent, LadderEvent } from '../../machines/events.js';
 import { gateResults, signalEvaluation } from '../../machines/guards.js';
 import { machineEdges, type Edge } from '../../machines/introspect.js';
+import { delayOf } from '../../machines/timers.js';
 import type { RulesConfig } from '../../machines/rules/config.js';
 import { GATES, type AccountFacts, type Tier } from '../../machines/types.js';
 import { PASSING_FACTS } from '../helpers/store.js';
@@ -291,7 +292,7 @@ export function createLadderModel(machine: AnyStateMachine, rules: RulesConfig) 
       s.profile.name, s.snapshot.status, s.snapshot.value,
       GATES.filter((g) => gates[g].verdict !== 'pass'), c.override?.gate ?? null,
       [Boolean(ev.briefingRequest), Boolean(ev.strong), Boolean(ev.repeatEngagement), ev.qualifies, janeLive],
-      due.map((t) => t.id.split('.')[2]), due[0] ? Date.parse(due[0].dueAt) <= Date.parse(s.now) + STEP_MS : false,
+      due.map((t) => delayOf(t.id)), due[0] ? Date.parse(due[0].dueAt) <= Date.parse(s.now) + STEP_MS : false,
       c.suppressed, c.disqualification?.reason ?? null,
       c.briefing ? (c.briefing.completedAt ? 'held' : 'scheduled') : null, c.tier,
     ]);

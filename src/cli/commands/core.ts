@@ -6,7 +6,9 @@ import { sweep, countDue } from '../../engine/sweep.js';
 import { accountHistory, accountKey, accountStatus, detailLines, listAccounts } from '../../queries.js';
 import type { CliContext } from '../context.js';
 import { describeApplied, emit, progressBar } from '../output.js';
-import { numberFlag, wholeFlag } from '../flags.js';
+import { numberFlag, tierFlag, wholeFlag } from '../flags.js';
+import { EXIT, ReportedFailure } from '../exits.js';
+import { createPrivate, makePrivate, outputPath } from '../files.js';
 import type { Run } from './events.js';
 import { delayOf, timerLabel } from '../../../machines/timers.js';
 
@@ -20,17 +22,17 @@ export function registerCoreCommands(program: Command, run: Run) {
 
   const account = program.command('account').description('accounts');
   account.command('add').argument('<domain>', 'company domain (normalized: acme.com)')
-    .requiredOption('--name <name>').requiredOption('--hq <location>').requiredOption('--tier <tier>', TIERS.join(', '))
+    .requiredOption('--name <name>').requiredOption('--hq <location>').requiredOption('--tier <tier>', `${TIERS.join(', ')} (also T1-T3 or 1-3)`)
     .requiredOption('--icp <score>', 'ICP score 0-100')
     .description('add one account at PROSPECT with the five required fields (LQ 6)')
     .action(function (this: Command, domain: string) {
       const o = this.opts();
       return run((ctx) => {
         const key = accountKey(domain);
-        if (!TIERS.includes(o.tier)) throw new BadInputError(`--tier: expected one of ${TIERS.join(', ')}; got "${o.tier}"`, 'tier');
-        for (const f of ['name', 'hq'] as const) if (!String(o[f]).trim()) throw new BadInputError(`--${f}: required and cannot be empty (LQ 6)`, f);
+        const tier = tierFlag('--tier', o.tier);
         const icp = numberFlag('--icp', o.icp, 0, 100);
-        const applied = ctx.engine().addAccount({ domain: key, name: o.name.trim(), hq: o.hq.trim(), tier: o.tier, icpScore: icp }, { ...ctx.actor(), at: ctx.now, now: ctx.now, source: 'cli' });
+        // Name and HQ are checked by the engine's one schema for every door (length, no control characters).
+        const applied = ctx.engine().addAccount({ domain: key, name: o.name, hq: o.hq, tier, icpScore: icp }, { ...ctx.actor(), at: ctx.now, now: ctx.now, source: 'cli' });
         emit(ctx, applied, describeApplied(applied));
       })();
     });
@@ -39,14 +41,14 @@ export function registerCoreCommands(program: Command, run: Run) {
     .option('--batch <n>', 'timers per transaction', '500')
     .action(function (this: Command) {
       const o = this.opts();
-      return run((ctx) => {
+      return run(async (ctx) => {
         const batchSize = wholeFlag('--batch', o.batch, 1, 100_000);
         const engine = ctx.engine();
         const now = ctx.now;
         const as = ctx.actor();
         const bar = progressBar(ctx, 'sweep');
         bar(0, countDue(engine, now));
-        const result = sweep(engine, { now, as, batchSize, source: 'cli', onProgress: (p) => bar(p.fired, p.due) });
+        const result = await ctx.tracked(`ladder sweep --now ${now}`, () => sweep(engine, { now, as, batchSize, source: 'cli', onProgress: (p) => bar(p.fired, p.due) }));
         bar.end();
         const moves = Object.entries(result.transitions).map(([k, v]) => `  ${k}: ${v}`);
         emit(ctx, result, [`sweep at ${now}: ${result.fired} timers fired (${result.slaBreaches} SLA breaches flagged, ${result.skipped} no longer accepted by the machine, each with a refusal record)`, ...moves]);
@@ -72,28 +74,38 @@ export function registerCoreCommands(program: Command, run: Run) {
       const o = this.opts();
       return run(async (ctx) => {
         const engine = ctx.reader().engine;
+        const diagram = o.diagram ? outputPath('--diagram', o.diagram) : null;
         const h = accountHistory(engine, accountKey(a), { refusals: o.refusals });
+        // Columns as wide as their widest entry: a long timer label never runs into the next column.
+        const what = h.events.map((e) => (delayOf(e.type) ? `timer: ${timerLabel(delayOf(e.type)!, engine.rules)}` : e.type));
+        const who = h.events.map((e) => `${e.by} (${e.role})`);
+        const seqs = h.events.map((e) => `#${e.seq}`);
+        const w = (xs: string[]) => Math.max(0, ...xs.map((x) => x.length));
         emit(ctx, h, [
-          ...h.events.flatMap((e) => [
-            `${e.at}  #${e.seq} ${(delayOf(e.type) ? `timer: ${timerLabel(delayOf(e.type)!, engine.rules)}` : e.type).padEnd(22)} ${`${e.by} (${e.role})`.padEnd(24)} ${e.from ?? '—'} → ${e.to}`,
+          ...h.events.flatMap((e, i) => [
+            `${e.at}  ${seqs[i]!.padEnd(w(seqs))}  ${what[i]!.padEnd(w(what))}  ${who[i]!.padEnd(w(who))}  ${e.from ?? '—'} → ${e.to}`,
             ...detailLines(e.details).map((l) => `      ${l}`),
           ]),
           ...h.refusals.map((r) => `${r.at}  REFUSED ${r.type} by ${r.by} (${r.role}): ${r.why}`),
         ]);
-        if (!o.diagram) return;
+        if (!diagram) return;
         const { writeAccountPathDiagram } = await import('../../diagram/path.js');
-        const d = await writeAccountPathDiagram(engine, accountKey(a), o.diagram);
+        createPrivate(diagram);
+        const d = await writeAccountPathDiagram(engine, accountKey(a), diagram);
         if (!ctx.json) ctx.io.out(`path diagram (${d.steps.length} steps) written to ${d.path}`);
       })();
     });
 
-  program.command('list').description('accounts, optionally by stage')
+  program.command('list').description('accounts, optionally by stage, in domain order')
     .option('--stage <stage>', STAGES.join(', ')).option('--substate <s>', 'SQL: dossier, review, confirmed; MQL: dossier, nurture')
+    .option('--limit <n>', 'at most this many accounts', '1000000').option('--offset <n>', 'skip this many first', '0')
     .action(function (this: Command) {
       const o = this.opts();
       return run((ctx) => {
         if (o.stage && !STAGES.includes(o.stage)) throw new BadInputError(`--stage: expected one of ${STAGES.join(', ')}; got "${o.stage}"`, 'stage');
-        const rows = listAccounts(ctx.reader().engine, { stage: o.stage, substate: o.substate });
+        const limit = wholeFlag('--limit', o.limit, 1, 1_000_000_000);
+        const offset = wholeFlag('--offset', o.offset, 0, 1_000_000_000);
+        const rows = listAccounts(ctx.reader().engine, { stage: o.stage, substate: o.substate, limit, offset });
         emit(ctx, rows, rows.length ? rows.map((r) => `${r.account.padEnd(32)} ${(r.substate ? `${r.stage}: ${r.substate}` : r.stage).padEnd(22)} ${r.tier}`) : 'no accounts');
       })();
     });
@@ -111,13 +123,17 @@ export function registerCoreCommands(program: Command, run: Run) {
         ...(older.length ? [`${older.length} accounts were partly written by an older machine (${[...new Set(older.flatMap((r) => r.differs))].join(', ')}) and are not replayed: this ladder has only its own machine`] : []),
         `${results.length - differing.length - older.length} of ${results.length} accounts replay to their stored snapshot, each event under the settings version it was applied with`,
       ]);
-      if (differing.length) throw Object.assign(new Error(`replay: ${differing.length} accounts differ from their log`), { exitCode: 5, quiet: ctx.json });
+      if (differing.length) throw new ReportedFailure(`replay: ${differing.length} accounts differ from their log`, EXIT.difference);
     })());
 
   program.command('backup').argument('<path>').description("online backup of the database (SQLite's backup API) while commands run")
-    .action((path: string) => run(async (ctx) => {
+    .action((raw: string) => run(async (ctx) => {
+      const path = outputPath('backup', raw);
+      if (path === ctx.dbPath) throw new BadInputError('backup: the backup would overwrite the database itself; give another path', 'path');
       const { store } = ctx.reader();
+      createPrivate(path);
       await store.sqlite.backup(path);
+      makePrivate(path); // a backup of a private database is private, whatever the file was before
       emit(ctx, { backup: path, from: ctx.dbPath }, `backed up ${ctx.dbPath} to ${path}`);
     })());
 }

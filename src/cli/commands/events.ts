@@ -1,12 +1,13 @@
 // Commands that send one event to one account through the engine.
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
-import { BUYING_SCORES, DISQUALIFY_REASONS, GATES, SIGNAL_CODES, E1_INTERACTIONS, TIERS } from '../../../machines/types.js';
+import { BUYING_SCORES, DISQUALIFY_REASONS, GATES, SIGNAL_CODES, E1_INTERACTIONS } from '../../../machines/types.js';
 import { BadInputError } from '../../engine/errors.js';
 import { accountKey } from '../../queries.js';
 import type { CliContext } from '../context.js';
 import { describeApplied, emit } from '../output.js';
-import { instantFlag } from '../flags.js';
+import { instantFlag, tierFlag } from '../flags.js';
+import { parseDecimal } from '../../../machines/rules/values.js';
 import type { LadderCommandEvent } from '../../../machines/events.js';
 
 type Body = Record<string, unknown> & { type: LadderCommandEvent['type'] };
@@ -31,17 +32,20 @@ const oneOf = (field: string, allowed: readonly string[], raw: string, normalize
 };
 const score = (field: string, raw: string) => oneOf(field, BUYING_SCORES, raw, (s) => s.toUpperCase().replace(/[\s-]+/g, '_'));
 
-/** --fact key=value: numbers and booleans are typed, the rest is text; zod checks names and types. */
+/**
+ * --fact key=value: true/false are booleans, decimal digits are numbers (the one decimal reader: `0x10` stays the
+ * text "0x10", which the schema then refuses for a number), the rest is text. Built with Object.fromEntries, so a
+ * key such as __proto__ is a field (refused by the schema, naming it), never the object's prototype.
+ */
 function parseFacts(pairs: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const pair of pairs) {
+  return Object.fromEntries(pairs.map((pair) => {
     const i = pair.indexOf('=');
     if (i <= 0) throw new BadInputError(`--fact: expected key=value (e.g. employees=1200, partnerProgram=AWS); got "${pair}"`, 'fact');
     const key = pair.slice(0, i).trim();
     const raw = pair.slice(i + 1).trim();
-    out[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && !Number.isNaN(Number(raw)) && !/^\d{4}-\d{2}/.test(raw) ? Number(raw) : raw;
-  }
-  return out;
+    const n = parseDecimal(raw);
+    return [key, raw === 'true' ? true : raw === 'false' ? false : n.ok ? n.value : raw];
+  }));
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -84,7 +88,7 @@ export function registerEventCommands(program: Command, run: Run) {
     .option('--pass', 'the manual verdict passes the gate')
     .option('--fail', 'the manual verdict fails the gate')
     .option('--why <text>', 'why (required with --gate)')
-    .option('--tier <tier>', `re-tier on material change: ${TIERS.join(', ')}`)
+    .option('--tier <tier>', 're-tier on material change: Tier 1, Tier 2, Tier 3, Network, Reject (also T1-T3 or 1-3)')
     .action(function (this: Command, account: string) {
       const o = this.opts();
       return run((ctx) => {
@@ -93,7 +97,7 @@ export function registerEventCommands(program: Command, run: Run) {
           if (Boolean(o.pass) === Boolean(o.fail)) throw new BadInputError('--gate: give exactly one of --pass or --fail', 'pass');
           verdict = { gate: oneOf('--gate', GATES, String(o.gate).toUpperCase()), pass: Boolean(o.pass), why: o.why ?? '' };
         }
-        const tier = o.tier ? oneOf('--tier', TIERS, o.tier) : undefined;
+        const tier = o.tier ? tierFlag('--tier', o.tier) : undefined;
         if (!o.fact.length && !verdict && !tier) throw new BadInputError('facts: nothing to record; give --fact key=value, --gate G --pass|--fail --why …, or --tier', 'fact');
         sendEvent(ctx, account, { type: 'FACTS', facts: parseFacts(o.fact), ...(verdict ? { verdict } : {}), ...(tier ? { tier } : {}) });
       })();

@@ -5,6 +5,7 @@ import { ImportFileError } from '../../intake/errors.js';
 import { BadInputError } from '../../engine/errors.js';
 import { emit, progressBar } from '../output.js';
 import { wholeFlag } from '../flags.js';
+import { outputPath } from '../files.js';
 import type { Run } from './events.js';
 
 export function registerImportCommands(program: Command, run: Run): void {
@@ -17,11 +18,14 @@ export function registerImportCommands(program: Command, run: Run): void {
       const o = this.opts();
       return run(async (ctx) => {
         const chunkSize = wholeFlag('--chunk', o.chunk, 1, 100_000);
+        // Checked before the first row: a report that cannot be written must not be found out after the import.
+        const reportPath = o.report ? outputPath('--report', o.report) : undefined;
         const { importFile } = await import('../../intake/importer.js');
-        const bar = progressBar(ctx, 'import');
+        const bar = progressBar(ctx, 'import', 'bytes');
         let report: Awaited<ReturnType<typeof importFile>>;
         try {
-          report = await importFile(o.dryRun ? ctx.reader().engine : ctx.engine(), { path: resolve(file), now: ctx.now, actor: ctx.actor(), dryRun: Boolean(o.dryRun), chunkSize, reportPath: o.report ? resolve(o.report) : undefined, onProgress: (n) => bar(n, n) });
+          const go = (engine: Parameters<typeof importFile>[0]) => importFile(engine, { path: resolve(file), now: ctx.now, actor: ctx.actor(), dryRun: Boolean(o.dryRun), chunkSize, reportPath, onProgress: (p) => bar(p.bytes, p.total, `${p.phase}${p.phase === 'importing' ? `, ${p.rows} rows` : ''}`) });
+          report = o.dryRun ? await go(ctx.reader().engine) : await ctx.tracked(`ladder import ${file}`, () => go(ctx.engine()));
         } catch (err) {
           if (err instanceof ImportFileError) throw new BadInputError(err.message, 'file');
           throw err;
@@ -34,7 +38,7 @@ export function registerImportCommands(program: Command, run: Run): void {
           ...(report.rejected.length > 20 ? [`  … ${report.rejected.length - 20} more (see --report)`] : []),
           ...report.duplicates.filter((d) => d.conflicts.length).slice(0, 20).map((d) => `  conflict row ${d.row} (${d.domain}): ${d.conflicts.map((x) => `${x.field} "${x.existing}" kept, "${x.incoming}" reported`).join('; ')}`),
           ...report.escalations.map((e) => `ESCALATION (${e.severity}): ${e.detail}`),
-          ...(o.report ? [`report: ${resolve(o.report)}`] : []),
+          ...(reportPath ? [`report: ${reportPath}`] : []),
         ]);
       })();
     });

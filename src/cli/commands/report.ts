@@ -1,10 +1,10 @@
 // `ladder report`: the Chief of Staff's weekly audit (HO 6.1, 3.6, 7) as text, JSON or one HTML file.
 // Registered by src/cli/app.ts.
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_REPORT_OPTIONS } from '../../report/metrics.js';
 import { emit } from '../output.js';
+import { createPrivate, outputPath } from '../files.js';
 import { wholeFlag } from '../flags.js';
 import type { Run } from './events.js';
 
@@ -23,14 +23,15 @@ export function registerReportCommands(program: Command, run: Run): void {
         const [{ lifecycleSvg, renderReportHtml }, { weeklyReport }, { reportText }] = await Promise.all([
           import('../../report/html.js'), import('../../report/report.js'), import('../../report/text.js'),
         ]);
+        const out = o.html ? outputPath('--html', o.html) : null;
         const engine = ctx.reader().engine;
         const report = weeklyReport(engine, {
           now: ctx.now, week: o.week,
           mqlThreshold: whole('--mql-threshold', o.mqlThreshold, 0, 1_000_000),
           staleWithinDays: whole('--stale-within', o.staleWithin, 0, 3650),
         });
-        if (o.html) {
-          const out = resolve(o.html);
+        if (out) {
+          createPrivate(out);
           writeFileSync(out, renderReportHtml(report, await lifecycleSvg(engine.machine, engine.rules, report), { db: ctx.dbPath, now: ctx.now }));
           if (!ctx.json) ctx.io.out(`wrote ${out}`);
         }
