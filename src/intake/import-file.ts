@@ -23,12 +23,12 @@ export function readImportFile(path: string, onBytes?: (n: number) => void): Asy
  * What is checked before a byte is read: a .csv or .json extension, and a regular file (`import /dev/zero` used
  * to hash forever before the extension was looked at; a folder or a pipe is not an import file either).
  */
-export function checkImportFile(path: string): void {
+export function checkImportFile(path: string, label = path): void {
   const ext = extname(path).toLowerCase();
-  if (ext !== '.csv' && ext !== '.json') throw new ImportFileError('unsupported-extension', path, `the extension ${ext === '' ? '(none)' : `"${ext}"`} is not supported`);
+  if (ext !== '.csv' && ext !== '.json') throw new ImportFileError('unsupported-extension', label, `the extension ${ext === '' ? '(none)' : `"${ext}"`} is not supported`);
   const st = statSync(path, { throwIfNoEntry: false });
-  if (!st) throw new ImportFileError('unreadable', path, 'no such file');
-  if (!st.isFile()) throw new ImportFileError('unreadable', path, st.isDirectory() ? 'it is a folder' : 'it is not a regular file');
+  if (!st) throw new ImportFileError('unreadable', label, 'no such file');
+  if (!st.isFile()) throw new ImportFileError('unreadable', label, st.isDirectory() ? 'it is a folder' : 'it is not a regular file');
 }
 
 /**

@@ -3,6 +3,7 @@
 // (each created account carries the file's hash in its idempotency key).
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
+import { extname } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import type { Engine } from '../engine/engine.js';
 import type { ImportEscalation } from '../engine/intake.js';
@@ -13,7 +14,7 @@ import { Spill } from './spill.js';
 import { BadInputError } from '../engine/errors.js';
 import { ImportFileError } from './errors.js';
 import {
-  DUPLICATE_RATE_ESCALATION, REJECTED_RATE_ESCALATION, sortImportRows,
+  DUPLICATE_RATE_ESCALATION, headerKey, IMPORT_COLUMNS, IMPORT_FIELDS, REJECTED_RATE_ESCALATION, sortImportRows,
   type DuplicateRow, type RawRow, type RejectedRow, type StoredAccountSummary, type UniqueRow,
 } from './import-rows.js';
 
@@ -63,22 +64,25 @@ export const IMPORT_TX_BUDGET_MS = 1000;
 export async function importFile(engine: Engine, opts: {
   path: string; now: string; actor: { by: string; role: Role }; dryRun?: boolean; chunkSize?: number; reportPath?: string;
   onProgress?: (p: ImportProgress) => void;
+  /** How the file is named in the report, the records and messages (an upload's temporary path is not its name). */
+  name?: string;
 }): Promise<ImportReport> {
-  checkImportFile(opts.path);
+  const label = opts.name ?? opts.path;
+  checkImportFile(opts.path, label);
   const total = statSync(opts.path).size;
   let bytes = 0;
   let rows = 0;
   let phase: ImportProgress['phase'] = 'hashing';
   const onBytes = (n: number) => { bytes += n; opts.onProgress?.({ phase, bytes, total, rows }); };
-  if (!opts.dryRun) engine.authorizeCommand('ACCOUNT_ADDED', `import ${opts.path}`, opts.actor, opts.now, { account: null, type: 'ACCOUNT_ADDED', payload: { type: 'IMPORT', file: opts.path }, source: 'import' });
+  if (!opts.dryRun) engine.authorizeCommand('ACCOUNT_ADDED', `import ${label}`, opts.actor, opts.now, { account: null, type: 'ACCOUNT_ADDED', payload: { type: 'IMPORT', file: label }, source: 'import' });
   const { db } = engine.store;
   // A missing file or a directory is bad input naming the file, not an unexpected error.
   const hash = await fileHash(opts.path, onBytes).catch((err: NodeJS.ErrnoException) => {
-    throw new ImportFileError('unreadable', opts.path, `cannot read it (${err.code ?? err.message})`, undefined, { cause: err });
+    throw new ImportFileError('unreadable', label, `cannot read it (${err.code ?? err.message})`, undefined, { cause: err });
   });
   const chunkSize = opts.chunkSize ?? 1000;
   const report: ImportReport = {
-    file: opts.path, contentHash: hash, dryRun: Boolean(opts.dryRun), at: opts.now,
+    file: label, contentHash: hash, dryRun: Boolean(opts.dryRun), at: opts.now,
     counts: { total: 0, unique: 0, tierReject: 0, duplicates: 0, rejected: 0, alreadyImported: 0, refused: 0 },
     duplicateRate: 0, weekRejectedRate: null, unique: [], tierReject: [], duplicates: [], rejected: [], alreadyImported: [], refused: [], escalations: [], truncated: false,
   };
@@ -178,12 +182,20 @@ export async function importFile(engine: Engine, opts: {
   }
 
   // A file that cannot be read whole is refused whole: it is read once to the end before any chunk is written
-  // (rows stream, so this costs a second parse, not memory).
-  if (!opts.dryRun) {
-    phase = 'checking';
-    bytes = 0;
-    for await (const _ of readImportFile(opts.path, onBytes)) { /* only the read's errors matter here */ }
+  // (rows stream, so this costs a second parse, not memory). So is a file that is no import at all (no column
+  // for a required field, or no rows): its rows would all be rejected and count in the week's rejected rate.
+  phase = 'checking';
+  bytes = 0;
+  const keys = new Set<string>();
+  let rowCount = 0;
+  for await (const raw of readImportFile(opts.path, onBytes)) {
+    if (rowCount++ === 0 || extname(opts.path).toLowerCase() === '.json') for (const k of Object.keys(raw.raw)) keys.add(headerKey(k));
   }
+  const missing = IMPORT_FIELDS.filter((f) => !IMPORT_COLUMNS[f].some((h) => keys.has(headerKey(h))));
+  if (rowCount > 0 && missing.length) {
+    throw new ImportFileError('malformed', label, `no column for ${missing.map((f) => IMPORT_COLUMNS[f].join(' / ')).join(', ')}; an import needs Name, Domain, HQ Location, Tier and ICP Score (LQ 6) in its header row (CSV) or as the fields of its rows (JSON)`);
+  }
+  if (rowCount === 0) throw new ImportFileError('malformed', label, 'it has no rows (below its header); nothing to import');
   phase = 'importing';
   bytes = 0;
   // Rows per transaction: up to --chunk, fewer while a transaction would hold the write lock past its budget.
@@ -207,11 +219,11 @@ export async function importFile(engine: Engine, opts: {
   const counted = report.counts.total - report.counts.alreadyImported;
   report.duplicateRate = counted ? report.counts.duplicates / counted : 0;
   if (report.duplicateRate > DUPLICATE_RATE_ESCALATION) {
-    report.escalations.push({ kind: 'import-duplicate-rate', severity: 'SEV2', detail: `batch duplicate rate ${(report.duplicateRate * 100).toFixed(1)}% > ${DUPLICATE_RATE_ESCALATION * 100}%: incident per LQ 7.2 (${opts.path})` });
+    report.escalations.push({ kind: 'import-duplicate-rate', severity: 'SEV2', detail: `batch duplicate rate ${(report.duplicateRate * 100).toFixed(1)}% > ${DUPLICATE_RATE_ESCALATION * 100}%: incident per LQ 7.2 (${label})` });
   }
   if (!opts.dryRun) {
     const recorded = engine.recordImportBatch({
-      file: opts.path, hash, now: opts.now, by: opts.actor.by, total: report.counts.total, unique: report.counts.unique,
+      file: label, hash, now: opts.now, by: opts.actor.by, total: report.counts.total, unique: report.counts.unique,
       duplicates: report.counts.duplicates, rejected: report.counts.rejected, escalations: report.escalations, rejectedRateCeiling: REJECTED_RATE_ESCALATION,
     });
     report.weekRejectedRate = recorded.weekRejectedRate;

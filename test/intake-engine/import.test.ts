@@ -1,5 +1,7 @@
 // The import stage gate through the store (LQ 6): buckets, archive of Tier Reject, enrichment without
 // silent overwrite, idempotent re-runs, dry runs that write nothing, LQ 7.2 escalations.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/intake/importer.js';
@@ -83,5 +85,24 @@ describe('import-mixed.csv through the store', () => {
   it('refuses an import by a role that may not add accounts', async () => {
     const engine = withGlobex();
     await expect(importFile(engine, { path: join(FIX, 'import-mixed.csv'), now: NOW, actor: { by: 'eva', role: 'chief.staff' } })).rejects.toThrow(/ACCOUNT_ADDED is for sales.ops \/ cro/);
+  });
+
+  it('refuses whole a file that is no import (no column for a required field, or no rows): nothing recorded, no escalation', async () => {
+    const engine = withGlobex();
+    const dir = mkdtempSync(join(tmpdir(), 'ladder-import-'));
+    const before = rows('select (select count(*) from events) e, (select count(*) from import_batches) b, (select count(*) from escalations) x');
+    try {
+      writeFileSync(join(dir, 'other.csv'), 'foo,bar\n1,2\n3,4\n');
+      writeFileSync(join(dir, 'header-only.csv'), 'Name,Domain,HQ Location,Tier,ICP Score\n');
+      writeFileSync(join(dir, 'other.json'), JSON.stringify([{ a: 1 }, { name: 'x' }]));
+      for (const dryRun of [false, true]) {
+        await expect(importFile(engine, { path: join(dir, 'other.csv'), now: NOW, actor: ops, dryRun })).rejects.toThrow(/no column for Name .*Domain/);
+        await expect(importFile(engine, { path: join(dir, 'other.json'), now: NOW, actor: ops, dryRun })).rejects.toThrow(/no column for Domain/);
+        await expect(importFile(engine, { path: join(dir, 'header-only.csv'), now: NOW, actor: ops, dryRun, name: 'upload.csv' })).rejects.toThrow(/cannot import upload.csv: it has no rows/);
+      }
+      expect(rows('select (select count(*) from events) e, (select count(*) from import_batches) b, (select count(*) from escalations) x')).toEqual(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
