@@ -13,6 +13,7 @@ import type { CommandResult } from './commands.js';
 import type { CliSweep, ColdStart } from './child.js';
 import type { SweepResult } from '../src/engine/sweep.js';
 import type { ProjectionResult, ProjectionStatus } from './projection.js';
+import type { HttpLoadResult } from './http-load.js';
 
 export type SweepMeasure = SweepResult & { ms: number; cpuMs: number; perSec: number; stages: Record<string, number>; maxRssKb: number };
 /** Wall times of every repetition; the figures reported are those of the median one. */
@@ -36,8 +37,11 @@ export type Report = {
   system: ReturnType<typeof systemInfo>;
   runs: Run[];
   projection: ProjectionStatus;
+  /** `ladder serve` under load (bench/http-load.ts), on the fleet named by `fleet`; null when not run. */
+  http?: HttpLoad | null;
   targets: TargetVerdict[];
 };
+export type HttpLoad = HttpLoadResult & { fleet: string };
 
 export function systemInfo(root: string) {
   const version = (pkg: string) => {
@@ -84,6 +88,17 @@ export const TARGETS: Target[] = [
 ];
 
 const at = (n: number, due: number) => `${fmtN(n)} accounts, ${fmtPct(due)} due`;
+
+/** The HTTP goal, measured by the paced run (reported; the bench fails only on errors or lost updates). */
+export const HTTP_TARGET = { id: 'http-p99', text: 'HTTP p99 ≤ 10 ms at 100 requests/s (`ladder serve`, paced, keep-alive)', n: 100_000 };
+
+export function httpTarget(http: HttpLoad | null | undefined): TargetVerdict {
+  const base = { id: HTTP_TARGET.id, target: HTTP_TARGET.text, at: `${fmtN(HTTP_TARGET.n)} accounts`, unit: 'ms' };
+  if (!http) return { ...base, value: null, verdict: 'NOT RUN', indicative: null };
+  const verdict = http.paced.latency.p99Ms <= http.paced.goalP99Ms ? 'PASS' as const : 'MISS' as const;
+  if (http.accounts === HTTP_TARGET.n) return { ...base, value: http.paced.latency.p99Ms, verdict, indicative: null };
+  return { ...base, value: null, verdict: 'NOT RUN', indicative: { at: `${fmtN(http.accounts)} accounts`, value: http.paced.latency.p99Ms, verdict } };
+}
 
 export function checkTargets(runs: Run[]): TargetVerdict[] {
   return TARGETS.map((t) => {
@@ -163,5 +178,28 @@ export function markdown(rep: Report): string {
       `**${f(r.projection.changesPerRequest, 1)}**`, f(r.projection.bytesPerChange), sec(r.projection.ms),
     ] : [key(r), 'FAILED', '–', '–', '–', '–', '–', '–'])), '');
   }
+  out.push(...httpSection(rep.http));
   return out.join('\n');
+}
+
+function httpSection(http: HttpLoad | null | undefined): string[] {
+  const out = ['## HTTP load (`ladder serve`)', ''];
+  if (!http) return [...out, '**Not run** (LADDER_BENCH_HTTP_ACCOUNTS=0).', ''];
+  const b = http.burst;
+  const p = http.paced;
+  const lat = (l: { p50Ms: number; p99Ms: number; maxMs: number }) => `${f(l.p50Ms, 2)} / **${f(l.p99Ms, 2)}** / ${f(l.maxMs, 1)} ms`;
+  out.push(`The server in a worker thread of the bench process (its own event loop), on 127.0.0.1, over ${http.fleet} (${f(http.accounts)} accounts); keep-alive clients in the main thread. `
+    + 'Burst: CRO decisions on accounts at SQL review (read, then If-Match) and FACTS on prospects (read then If-Match, or blind; 20 prospects shared by all clients, so that they race: a 409 is accepted only '
+    + 'when the account moved since it was read, and retried). Paced: open loop, latency counted from the scheduled instant. Afterwards every acknowledged write must be in the log once, and every touched '
+    + 'account must replay from its log to its stored snapshot.', '');
+  out.push(table(['run', 'clients', 'requests', 'wall', 'throughput', 'writes/s', 'latency p50 / p99 / max (all)', 'reads p50 / p99', 'writes p50 / p99', '409 retried (races)', 'errors'], [
+    ['burst', f(http.clients), f(b.requests), sec(b.ms), `**${f(b.throughputRps)} req/s**`, f(b.writesPerSec), lat(b.all), `${f(b.reads.p50Ms, 2)} / ${f(b.reads.p99Ms, 2)} ms`, `${f(b.writes.p50Ms, 2)} / ${f(b.writes.p99Ms, 2)} ms`, f(b.conflictsRetried), `**${f(b.errors)}**`],
+    [`paced ${f(p.rate)} req/s`, '–', f(p.requests), sec(p.ms), `${f(p.requests / (p.ms / 1000))} req/s`, '–', lat(p.latency), '–', '–', '–', `**${f(p.errors)}**`],
+  ]), '');
+  out.push(`Burst operations: ${f(b.operations.croDecisions)} CRO decisions, ${f(b.operations.facts)} FACTS read first, ${f(b.operations.factsBlind)} FACTS blind. `
+    + `Writes acknowledged: ${f(http.writesAcknowledged)} on ${f(http.touchedAccounts)} accounts; lost updates: **${f(http.lostUpdates)}**. `
+    + `Paced p99 goal ≤ ${f(p.goalP99Ms)} ms: **${p.met ? 'met' : 'missed'}**.`, '');
+  const problems = [...b.errorSamples, ...p.errorSamples, ...http.lostSamples];
+  if (problems.length) out.push('Failures:', '', ...problems.map((x) => `- ${x}`), '');
+  return out;
 }

@@ -1,6 +1,8 @@
 // `npm run bench`: generates seeded fleets, checks them with the real engine, then measures on equal
-// copies of each: the sweep, the full-scan baseline, the bare step, commands, and the CLI's peak RSS and
-// cold start. Reports absolute figures and ratios (bench/results/, printed). See docs/bench.md.
+// copies of each: the sweep, the full-scan baseline, the bare step, commands, the CLI's peak RSS and
+// cold start, and `ladder serve` under HTTP load (bench/http-load.ts, on the 100k fleet; smoke: 10k;
+// LADDER_BENCH_HTTP_ACCOUNTS=N picks another size, 0 skips it). Reports absolute figures and ratios
+// (bench/results/, printed). See docs/bench.md.
 //   npm run bench                      10k and 100k accounts, 1 % due
 //   npm run bench -- --smoke           10k only (under a minute)
 //   npm run bench -- --full            adds 1M
@@ -16,16 +18,18 @@ import { buildTemplates } from './templates.js';
 import { compileAll, generateFleet } from './generate.js';
 import { verifyFleet } from './verify.js';
 import { cliSweep, coldStart } from './child.js';
-import { checkTargets, fmtN, markdown, ratios, systemInfo, type Report, type Run } from './report.js';
+import { checkTargets, fmtN, httpTarget, markdown, ratios, systemInfo, type HttpLoad, type Report, type Run } from './report.js';
 import { projectionStatus } from './projection.js';
 import type { Measurement } from './measure.js';
+import { httpFailures, type HttpLoadResult } from './http-load.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
-const paths = { cli: join(root, 'dist', 'src', 'cli', 'index.js'), measure: join(here, 'measure.js'), probe: join(here, 'rss-probe.js') };
+const paths = { cli: join(root, 'dist', 'src', 'cli', 'index.js'), measure: join(here, 'measure.js'), probe: join(here, 'rss-probe.js'), http: join(here, 'http-load.js') };
 
 const USAGE = `usage: npm run bench -- [--smoke | --full] [--sizes 10000,100000] [--due 0.01[,0.1]] [--now ISO] [--seed N]
-       [--batch 500] [--commands 1000] [--cold 10 (smoke: 3)] [--sample 200] [--repeat 3 (smoke: 1)] [--out DIR] [--name NAME] [--keep-db DIR]`;
+       [--batch 500] [--commands 1000] [--cold 10 (smoke: 3)] [--sample 200] [--repeat 3 (smoke: 1)] [--out DIR] [--name NAME] [--keep-db DIR]
+       environment: LADDER_BENCH_HTTP_ACCOUNTS=N (the fleet size of the HTTP load; default 100000, smoke 10000; 0: skip it)`;
 
 function options(argv: string[]) {
   const { values } = parseArgs({
@@ -51,12 +55,15 @@ function options(argv: string[]) {
   const dues = list(values.due, 'due');
   if (dues.some((d) => d >= 1)) throw new Error(`--due: a fraction of the accounts, e.g. 0.01; got "${values.due}"`);
   if (Number.isNaN(Date.parse(values.now))) throw new Error(`--now: expected an ISO 8601 timestamp; got "${values.now}"`);
+  // The HTTP load runs on the fleet of this size (generating its own when no run has it); 0 skips it.
+  const httpAccounts = Number(process.env.LADDER_BENCH_HTTP_ACCOUNTS ?? (values.smoke ? 10_000 : 100_000));
+  if (!Number.isInteger(httpAccounts) || httpAccounts < 0) throw new Error(`LADDER_BENCH_HTTP_ACCOUNTS: expected a whole number of accounts (0: no HTTP load); got "${process.env.LADDER_BENCH_HTTP_ACCOUNTS}"`);
   const mode = values.name ?? (values.smoke ? 'smoke' : values.full ? 'full' : values.sizes || values.due !== '0.01' ? 'custom' : 'default');
   return {
     mode, sizes, dues, now: new Date(Date.parse(values.now)).toISOString(), seed: Number(values.seed),
     batch: Number(values.batch), commands: Number(values.commands), cold: Number(values.cold ?? (values.smoke ? 3 : 10)), sample: Number(values.sample),
     repeat: Math.max(1, Math.round(Number(values.repeat ?? (values.smoke ? 1 : 3)))),
-    out: resolve(values.out ?? join(root, 'bench', 'results')), keepDb: values['keep-db'] ? resolve(values['keep-db']) : null,
+    out: resolve(values.out ?? join(root, 'bench', 'results')), keepDb: values['keep-db'] ? resolve(values['keep-db']) : null, httpAccounts,
   };
 }
 type Options = ReturnType<typeof options>;
@@ -81,6 +88,26 @@ function measure<T>(what: Measurement, copy: string, o: Options): T {
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as T;
 }
 
+/**
+ * `ladder serve` under load (bench/http-load.ts) in a process of its own: on a copy of a generated fleet, or on
+ * a fleet of `accounts` it generates itself. Its errors and lost updates are returned, to fail the bench with.
+ */
+function httpLoad(o: Options, target: { db: string } | { accounts: number }): HttpLoadResult {
+  const where = 'db' in target ? ['--db', target.db] : ['--accounts', String(target.accounts)];
+  const r = spawnSync(process.execPath, [paths.http, ...where, '--now', o.now, '--seed', String(o.seed)], {
+    encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = r.stdout?.trim().split('\n').at(-1);
+  if (!line?.startsWith('{')) throw new Error(`bench: the HTTP load failed (exit ${r.status}); run it alone: node ${paths.http} --accounts ${o.httpAccounts} --now ${o.now}`);
+  return JSON.parse(line) as HttpLoadResult;
+}
+
+function logHttp(x: HttpLoadResult): void {
+  const b = x.burst;
+  log(`   HTTP burst: ${b.requests} requests by ${x.clients} clients in ${secs(b.ms)} (${b.throughputRps.toFixed(0)} req/s), p50 ${b.all.p50Ms.toFixed(1)} ms, p99 ${b.all.p99Ms.toFixed(1)} ms, `
+    + `${b.conflictsRetried} races retried, ${b.errors} errors; paced ${x.paced.rate}/s: p99 ${x.paced.latency.p99Ms.toFixed(2)} ms (${x.paced.met ? 'goal met' : 'goal missed'}), ${x.paced.errors} errors; lost updates ${x.lostUpdates}`);
+}
+
 function retry<T>(what: string, errors: string[], fn: () => T, attempts = 3): T | null {
   for (let i = 1; i <= attempts; i++) {
     try { return fn(); } catch (err) {
@@ -93,7 +120,7 @@ function retry<T>(what: string, errors: string[], fn: () => T, attempts = 3): T 
   return null;
 }
 
-function runOne(compiled: ReturnType<typeof compileAll>, n: number, due: number, o: Options): Run {
+function runOne(compiled: ReturnType<typeof compileAll>, n: number, due: number, o: Options): { run: Run; http: HttpLoad | null } {
   const dir = mkdtempSync(join(tmpdir(), 'ladder-bench-'));
   const db = join(dir, `fleet-${n}-${due}.db`);
   try {
@@ -143,9 +170,13 @@ function runOne(compiled: ReturnType<typeof compileAll>, n: number, due: number,
     if (cli && cli.fired !== sweep.fired) throw new Error(`bench: ladder sweep fired ${cli.fired}, the in-process sweep ${sweep.fired}`);
     const cold = withCopy(db, dir, 'status', (c) => retry('ladder status', errors, () => coldStart(paths.cli, c, o.now, statusAccount, o.cold)));
     log(`   ladder sweep (child): ${cli ? `peak RSS ${(cli.maxRssKb / 1024).toFixed(0)} MiB, ${secs(cli.ms)}` : 'FAILED'}; ladder status cold start ${cold ? `median ${cold.medianMs.toFixed(0)} ms` : 'FAILED'}`);
+    const http = n === o.httpAccounts && due === o.dues[0]
+      ? { ...withCopy(db, dir, 'http', (c) => httpLoad(o, { db: c })), fleet: `the ${fmtN(n)} / ${due * 100} % fleet` }
+      : null;
+    if (http) logHttp(http);
     if (o.keepDb) { mkdirSync(o.keepDb, { recursive: true }); copyFileSync(db, join(o.keepDb, `fleet-${n}-${due}.db`)); }
     const partial = { n, due, fleet, verify, sweep, scan, bare, commands, projection, cliSweep: cli, coldStart: cold, samples, errors };
-    return { ...partial, ratios: ratios(partial) };
+    return { run: { ...partial, ratios: ratios(partial) }, http };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -161,13 +192,25 @@ function main() {
   const compiled = compileAll(buildTemplates(o.seed));
   log(`templates lived by the engine in ${secs(performance.now() - t0)}`);
   const runs: Run[] = [];
-  for (const n of o.sizes) for (const due of o.dues) runs.push(runOne(compiled, n, due, o));
+  let http: HttpLoad | null = null;
+  for (const n of o.sizes) {
+    for (const due of o.dues) {
+      const one = runOne(compiled, n, due, o);
+      runs.push(one.run);
+      http ??= one.http;
+    }
+  }
+  if (!http && o.httpAccounts > 0) {
+    log(`\n== HTTP load on a fleet of its own: ${fmtN(o.httpAccounts)} accounts, 1 % due`);
+    http = { ...httpLoad(o, { accounts: o.httpAccounts }), fleet: `a ${fmtN(o.httpAccounts)} / 1 % fleet of its own` };
+    logHttp(http);
+  }
   const finished = new Date();
   const report: Report = {
     title: 'Ladder bench: the sweep scales with due timers, not with accounts',
     mode: o.mode, startedAt: started.toISOString(), finishedAt: finished.toISOString(), wallSeconds: (finished.getTime() - started.getTime()) / 1000,
     options: { sizes: o.sizes, dues: o.dues, now: o.now, seed: o.seed, batch: o.batch, commands: o.commands, cold: o.cold, sample: o.sample, repeat: o.repeat, loadAtStart },
-    system: systemInfo(root), runs, projection: projectionStatus(root), targets: checkTargets(runs),
+    system: systemInfo(root), runs, projection: projectionStatus(root), http, targets: [...checkTargets(runs), httpTarget(http)],
   };
   const md = markdown(report);
   mkdirSync(o.out, { recursive: true });
@@ -176,6 +219,9 @@ function main() {
     writeFileSync(join(o.out, `${name}.md`), `${md}\n`);
   }
   process.stdout.write(`\n${md}\n\nwritten: ${join(o.out, `${o.mode}.{json,md}`)} and latest.{json,md}\n`);
+  // Errors and lost updates under HTTP load are failures, not figures (the report above names them).
+  const failed = http ? httpFailures(http) : [];
+  if (failed.length) throw new Error(`bench: HTTP load: ${failed.join('\n')}`);
 }
 
 try {

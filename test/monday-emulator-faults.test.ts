@@ -53,6 +53,16 @@ describe('rateLimit', () => {
     await promote();
     expect(stage()).toBe('SQL: dossier');
   });
+
+  it('says Retry-After as an HTTP-date on its own clock, with a Date from the same clock, when asked to (as a proxy may)', async () => {
+    em.faults.set({ retryAfterDate: true, retryAfterSeconds: 90 });
+    em.faults.queue('rateLimit');
+    const r = await postRaw('query { me { id } }');
+    expect(r.status).toBe(429);
+    expect(r.headers.get('date')).toBe('Thu, 15 Jan 2026 09:00:00 GMT');
+    expect(r.headers.get('retry-after')).toBe('Thu, 15 Jan 2026 09:01:30 GMT');
+    expect((await r.json()).errors).toEqual([{ message: 'Rate Limit Exceeded', extensions: { code: 'RATE_LIMIT_EXCEEDED' } }]);
+  });
 });
 
 describe('complexityExhausted', () => {

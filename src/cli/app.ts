@@ -16,6 +16,9 @@ import { registerReportCommands } from './commands/report.js';
 import { registerImportCommands } from './commands/import.js';
 import { registerMondayCommands } from './commands/monday.js';
 import { registerSettingsCommands } from './commands/settings.js';
+import { registerUserCommands } from './commands/users.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerRunsCommand } from './commands/runs.js';
 
 /** monday.pushAfterCommands: the board follows every command that changed an account. */
 async function pushAfter(ctx: CliContext): Promise<void> {
@@ -64,6 +67,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   registerImportCommands(program, run);
   registerMondayCommands(program, run);
   registerSettingsCommands(program, run);
+  registerUserCommands(program, run);
+  registerServeCommand(program, run);
+  registerRunsCommand(program, run);
   registerDiagramCommands(program, run);
   registerReportCommands(program, run);
   try {

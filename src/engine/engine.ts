@@ -19,13 +19,14 @@ import type { Db, Store } from '../store/open.js';
 import { accounts, actors, events, refusals, settings as settingsTable, stageHistory, timers } from '../store/schema.js';
 import { DEFAULT_SETTINGS, type Settings } from '../settings/schema.js';
 import { diffSettings, validateSettings, type SettingChange } from '../settings/edit.js';
-import { BadInputError, RefusedError } from './errors.js';
+import { BadInputError, RefusedError, type RefusalKind } from './errors.js';
 import { upgradeSnapshot, SNAPSHOT_MIGRATIONS, type SnapshotMigration } from './upgrade.js';
 import { forbidden } from './roles.js';
 import { timerWrites } from './timer-actions.js';
 import { suppressionHook } from './suppression.js';
 import { makeSweep } from './sweep.js';
 import { makeIntake } from './intake.js';
+import { makeUsers } from './users.js';
 import { validateCommandEvent, validateNewAccount, validateNow, validateTimerEvent, type NewAccount } from './validate.js';
 
 export type Source = 'cli' | 'intake' | 'import' | 'timer' | 'demo' | 'api' | 'bench';
@@ -67,7 +68,7 @@ export type Applied = {
   /** Timers that had fallen due before this event and were fired first, dated when they fell due. */
   caughtUp: CaughtUp[];
 };
-export type Refused = { status: 'refused'; account: string | null; type: string; why: string };
+export type Refused = { status: 'refused'; account: string | null; type: string; why: string; kind: RefusalKind };
 
 export type TransitionInfo = {
   tx: Db; account: string; event: LadderEvent; eventId: number; source: Source; now: string;
@@ -219,7 +220,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
       const r = refusal();
       recordRefusal({ ...r, why: err.message });
       onRefused?.();
-      return { status: 'refused', account: r.account, type: r.type, why: err.message };
+      return { status: 'refused', account: r.account, type: r.type, why: err.message, kind: err.kind };
     }
   }
 
@@ -228,35 +229,35 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     const out = write(fn);
     if (out && typeof out === 'object' && (out as Refused).status === 'refused') {
       const r = out as Refused;
-      throw new RefusedError(r.why, r.account, r.type);
+      throw new RefusedError(r.why, r.account, r.type, r.kind);
     }
     return out as T;
   }
 
-  function refuse(account: string | null, type: string, why: string): never {
-    throw new RefusedError(why, account, type);
+  function refuse(account: string | null, type: string, why: string, kind: RefusalKind = 'rule'): never {
+    throw new RefusedError(why, account, type, kind);
   }
 
   /**
    * The checks of every write before it reads anything: the role may do it, and --now is not ahead of the
    * real clock by more than clock.maxAheadHours (a command's timers would fire for good, dated in the future).
    */
-  function authorize(type: string, role: string, now: string): string | null {
+  function authorize(type: string, role: string, now: string): { why: string; kind: RefusalKind } | null {
     const denied = forbidden(type, role);
-    if (denied) return denied;
+    if (denied) return { why: denied, kind: 'role' };
     const margin = live().settings.clock.maxAheadHours;
     const real = clock();
     if (!opts.allowFuture && Date.parse(now) > real + margin * 3_600_000) {
-      return `--now ${now} is more than ${margin} hours after the real clock (${new Date(real).toISOString()}); what it records, and the timers that fall due `
-        + 'before it, would be for good. Pass --allow-future to simulate on purpose (settings: clock.maxAheadHours)';
+      return { kind: 'clock', why: `--now ${now} is more than ${margin} hours after the real clock (${new Date(real).toISOString()}); what it records, and the timers that fall due `
+        + 'before it, would be for good. Pass --allow-future to simulate on purpose (settings: clock.maxAheadHours)' };
     }
     return null;
   }
 
   /** A whole command refused before it starts (a role that may not import, a --now too far ahead): recorded. */
-  function deny(record: RefusalRecord, why: string): never {
+  function deny(record: RefusalRecord, why: string, kind: RefusalKind = 'rule'): never {
     write(() => recordRefusal({ ...record, why }));
-    throw new RefusedError(why, record.account, record.type);
+    throw new RefusedError(why, record.account, record.type, kind);
   }
 
   // ---- the event path ----
@@ -286,22 +287,19 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
    * Applies one validated event to its account inside the current transaction. Throws RefusedError or
    * BadInputError; the caller's savepoint undoes anything written before the throw.
    */
-  function applyEvent(account: string, event: LadderEvent, meta: { source: Source; now: string; idempotencyKey?: string; expectedVersion?: number; timer?: TimerRow; caughtUp?: CaughtUp[] }): Applied {
+  function applyEvent(account: string, event: LadderEvent, meta: { source: Source; now: string; idempotencyKey?: string; timer?: TimerRow; caughtUp?: CaughtUp[] }): Applied {
     const { machine, step, hooks, settings } = live();
     const caughtUp = meta.caughtUp ?? [];
     const row = q.actor.get({ account });
     if (!row) throw new BadInputError(`account: no account ${account} on the ladder; add it first (ladder account add ${account} --name … --hq … --tier … --icp …)`, 'account');
-    if (meta.expectedVersion !== undefined && meta.expectedVersion !== row.version) {
-      const moved = caughtUp.length ? ` (${caughtUp.map((t) => `a timer fell due at ${t.at}`).join(', ')})` : ' (someone acted first)';
-      refuse(account, event.type, `stale version for ${account}: expected ${meta.expectedVersion}, it is at ${row.version}${moved}; read it again and retry`);
-    }
     inTimeOrder(account, row.version, event.type, event.at);
     if (event.type === 'SIGNAL' && q.suppressed.get(event.signal.contact)) {
       refuse(account, event.type, `signal for ${account} ignored: contact ${event.signal.contact} is on the suppression list; signals are logged, never acted on (HO 3.5, 5.6).`);
     }
     const snapshot = restore(row, machine);
     const prev = snapshot.context as LadderMachineContext;
-    if (!snapshot.can(event)) refuse(account, event.type, explainRefusal(machine, snapshot, event, settings.rules));
+    // A CRO decision by anyone else is the machine's own refusal (its isCro guard) and a matter of role.
+    if (!snapshot.can(event)) refuse(account, event.type, explainRefusal(machine, snapshot, event, settings.rules), event.type.startsWith('CRO_') && event.role !== 'cro' ? 'role' : 'rule');
     const [next, actions] = step(snapshot, event);
     const before = stageOf(snapshot.value);
     const after = stageOf(next.value);
@@ -310,7 +308,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     const updated = q.updateActor.run({
       snapshot: persistSnapshot(next), machineVersion, stage: after.stage, substate: after.substate, version, updatedAt: meta.now, account, expected: row.version,
     });
-    if (updated.changes !== 1) refuse(account, event.type, `stale version for ${account}: it moved while this event was applied; retry`);
+    if (updated.changes !== 1) refuse(account, event.type, `stale version for ${account}: it moved while this event was applied; retry`, 'stale');
     const eventId = writeEvent(account, version, event, meta.source, meta.now, before, after, reasonOf(event), meta.idempotencyKey ?? null);
 
     if (before.stage !== after.stage || before.substate !== after.substate) {
@@ -373,7 +371,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     // whatever the account's state: no timer needs to fire first.
     const byNonCro = event.type.startsWith('CRO_') && event.role !== 'cro';
     const denied = byNonCro ? authorize(event.type, 'cro', now) : authorize(event.type, event.role, now);
-    if (denied) return attempt(() => refuse(sub.account, event.type, `cannot ${event.type} ${sub.account}: ${denied}`), refusal);
+    if (denied) return attempt(() => refuse(sub.account, event.type, `cannot ${event.type} ${sub.account}: ${denied.why}`, denied.kind), refusal);
     if (sub.idempotencyKey) {
       const seen = q.byKey.get({ key: sub.idempotencyKey });
       if (seen) {
@@ -382,13 +380,19 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
       }
     }
     return attempt(() => {
+      // The version the caller read is compared before the account's due timers fire: time passing (a read never
+      // fires them) is not someone acting first, and a 409 the caller could never get past would follow.
+      if (sub.expectedVersion !== undefined) {
+        const row = q.actor.get({ account: sub.account });
+        if (row && row.version !== sub.expectedVersion) refuse(sub.account, event.type, `stale version for ${sub.account}: expected ${sub.expectedVersion}, it is at ${row.version} (someone acted first); read it again and retry`, 'stale');
+      }
       const caughtUp = byNonCro ? [] : catchUp(sub.account, event.at, now);
       try {
-        return applyEvent(sub.account, event, { source: sub.source, now, idempotencyKey: sub.idempotencyKey, expectedVersion: sub.expectedVersion, caughtUp });
+        return applyEvent(sub.account, event, { source: sub.source, now, idempotencyKey: sub.idempotencyKey, caughtUp });
       } catch (err) {
         if (!(err instanceof RefusedError) || caughtUp.length === 0) throw err;
         const fell = caughtUp.map((t) => `${delayOf(t.timerId) ?? t.timerId} at ${t.at}: ${stageLabel(t.before)} → ${stageLabel(t.after)}`).join('; ');
-        throw new RefusedError(`${err.message} (before this event, timers of ${sub.account} had fallen due: ${fell}; the next sweep records them)`, sub.account, event.type);
+        throw new RefusedError(`${err.message} (before this event, timers of ${sub.account} had fallen due: ${fell}; the next sweep records them)`, sub.account, event.type, err.kind);
       }
     }, refusal);
   }
@@ -410,7 +414,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     const payload = accountPayload(acct, at, meta);
     return attempt(() => {
       const denied = authorize(ACCOUNT_ADDED, meta.role, now);
-      if (denied) refuse(acct.domain, ACCOUNT_ADDED, `cannot add ${acct.domain}: ${denied}`);
+      if (denied) refuse(acct.domain, ACCOUNT_ADDED, `cannot add ${acct.domain}: ${denied.why}`, denied.kind);
       if (meta.idempotencyKey) {
         const seen = q.byKey.get({ key: meta.idempotencyKey });
         if (seen) return unchanged(seen.account, seen.id, seen.seq, 1, stageOf(JSON.parse(q.actor.get({ account: seen.account })!.snapshot).value));
@@ -443,7 +447,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     const payload = { type: ACCOUNT_ENRICHED, at, by: meta.by, role: meta.role, fields };
     return attempt(() => {
       const denied = authorize(ACCOUNT_ENRICHED, meta.role, now);
-      if (denied) refuse(account, ACCOUNT_ENRICHED, `cannot enrich ${account}: ${denied}`);
+      if (denied) refuse(account, ACCOUNT_ENRICHED, `cannot enrich ${account}: ${denied.why}`, denied.kind);
       const stored = q.accountExtra.get({ domain: account });
       if (!stored) throw new BadInputError(`account: no account ${account} on the ladder`, 'account');
       const extra = JSON.parse(stored.extra) as Record<string, unknown>;
@@ -457,7 +461,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
       inTimeOrder(account, row.version, ACCOUNT_ENRICHED, at);
       const s = stageOf(JSON.parse(row.snapshot).value);
       const version = row.version + 1;
-      if (q.bumpActor.run({ version, updatedAt: now, account, expected: row.version }).changes !== 1) refuse(account, ACCOUNT_ENRICHED, `stale version for ${account}; retry`);
+      if (q.bumpActor.run({ version, updatedAt: now, account, expected: row.version }).changes !== 1) refuse(account, ACCOUNT_ENRICHED, `stale version for ${account}; retry`, 'stale');
       q.updateExtra.run({ extra: JSON.stringify({ ...extra, ...added }), domain: account });
       const eventId = writeEvent(account, version, { ...payload, fields: added }, meta.source, now, s, s, null, meta.idempotencyKey ?? null);
       return { status: 'applied', account, eventId, seq: version, before: s, after: s, version, armed: [], cancelled: [], caughtUp } satisfies Applied;
@@ -477,34 +481,44 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
   }
 
   /**
-   * A new settings version, made from the settings in force inside the write transaction (two changes at once
-   * never undo each other), validated whole; in force from then on. Refused: recorded, nothing changed.
+   * A new settings version inside the current transaction, made from the settings in force in it (two changes at
+   * once never undo each other), validated whole; in force from then on. Throws RefusedError.
    */
+  function settingsInTx(change: (current: Settings) => Settings, meta: { by: string; role: string; change: string }, now: string, out: { doc?: Settings } = {}): { version: number; changes: SettingChange[] } {
+    const denied = authorize('SETTINGS', meta.role, now);
+    if (denied) refuse(null, SETTINGS_CHANGED, `cannot change the settings: ${denied.why}`, denied.kind);
+    const { version, settings } = live();
+    const doc = validateSettings(change(structuredClone(settings)));
+    out.doc = doc;
+    const latest = q.settingsRow.get({ version });
+    if (latest && now < latest.at) refuse(null, SETTINGS_CHANGED, `settings changes are recorded in time order: v${version} took effect at ${latest.at}, after ${now} (use a --now at or after it)`);
+    const changes = diffSettings(settings, doc);
+    if (changes.length === 0) return { version, changes };
+    db.insert(settingsTable).values({ version: version + 1, body: JSON.stringify(doc), at: now, by: meta.by, role: meta.role, change: meta.change }).run();
+    cur = null; // the new version is in force for the rest of this transaction too
+    return { version: version + 1, changes };
+  }
+
+  /** A settings change in its own transaction. Refused: recorded, nothing changed. */
   function changeSettings(change: (current: Settings) => Settings, meta: { by: string; role: string; now: string; change: string; source: Source }): { version: number; changes: SettingChange[] } {
     const now = validateNow(meta.now);
-    const record = (doc: unknown): RefusalRecord => ({ account: null, type: SETTINGS_CHANGED, payload: { type: SETTINGS_CHANGED, at: now, by: meta.by, role: meta.role, change: meta.change, settings: doc }, by: meta.by, role: meta.role, source: meta.source, at: now });
-    let doc: Settings | null = null;
-    const out = standalone(() => attempt(() => {
-      const denied = authorize('SETTINGS', meta.role, now);
-      if (denied) refuse(null, SETTINGS_CHANGED, `cannot change the settings: ${denied}`);
-      const { version, settings } = live();
-      doc = validateSettings(change(structuredClone(settings)));
-      const latest = q.settingsRow.get({ version });
-      if (latest && now < latest.at) refuse(null, SETTINGS_CHANGED, `settings changes are recorded in time order: v${version} took effect at ${latest.at}, after ${now} (use a --now at or after it)`);
-      const changes = diffSettings(settings, doc);
-      if (changes.length === 0) return { version, changes };
-      db.insert(settingsTable).values({ version: version + 1, body: JSON.stringify(doc), at: now, by: meta.by, role: meta.role, change: meta.change }).run();
-      return { version: version + 1, changes };
-    }, () => record(doc)));
-    cur = null;
-    return out;
+    const out: { doc?: Settings } = {};
+    try {
+      return standalone(() => attempt(() => settingsInTx(change, meta, now, out), () => ({
+        account: null, type: SETTINGS_CHANGED, payload: { type: SETTINGS_CHANGED, at: now, by: meta.by, role: meta.role, change: meta.change, settings: out.doc ?? null },
+        by: meta.by, role: meta.role, source: meta.source, at: now,
+      })));
+    } finally {
+      cur = null;
+    }
   }
 
   // ---- the engine's parts built on these internals (not handed out) ----
 
-  const core = { db, sqlite, write, attempt, standalone, refuse, recordRefusal, deny, authorize, fireTimerRow, submitInTx, live, current, clock };
-  const runSweep = makeSweep(core);
+  const core = { db, sqlite, write, attempt, standalone, refuse, recordRefusal, deny, authorize, fireTimerRow, submitInTx, settingsInTx, live, current, clock };
+  const sweeps = makeSweep(core);
   const intake = makeIntake(core);
+  const users = makeUsers(core);
 
   /** Operations inside one batch transaction (an import chunk): each in its own savepoint, refusals recorded. */
   const inBatch = { submit: submitInTx, addAccount: addAccountInTx, enrich: enrichInTx };
@@ -519,7 +533,9 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     /** Many operations, one transaction: an import chunk. A refused operation is recorded and undone alone. */
     batch: <T>(fn: (ops: BatchOps) => T): T => write(() => fn(inBatch)),
     /** The daily sweep: fires every timer due by --now (sweep.ts). */
-    sweep: runSweep,
+    sweep: sweeps.sweep,
+    /** The sweep, yielding to the event loop between batches (the server's routine and POST /api/sweep). */
+    sweepAsync: sweeps.sweepAsync,
     /**
      * Fires the given timer rows, due by --now, in one transaction (each in its own savepoint), as the sweep
      * would: for a scheduler of its own (the benchmark's full-scan baseline). Who fires them must be allowed to
@@ -529,7 +545,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
       const now = validateNow(o.now);
       current();
       const denied = authorize('SWEEP', o.as.role, now);
-      if (denied) deny({ account: null, type: 'SWEEP', payload: { type: 'SWEEP', now, timers: ids }, by: o.as.by, role: o.as.role, source: o.source ?? 'cli', at: now }, `cannot fire timers: ${denied}`);
+      if (denied) deny({ account: null, type: 'SWEEP', payload: { type: 'SWEEP', now, timers: ids }, by: o.as.by, role: o.as.role, source: o.source ?? 'cli', at: now }, `cannot fire timers: ${denied.why}`, denied.kind);
       return write(() => ids.map((id) => {
         const row = q.timerById.get({ id });
         if (row?.status !== 'pending') return { status: 'not pending' as const, id };
@@ -539,12 +555,14 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     },
     /** Signal notes and import batches (intake.ts). */
     ...intake,
+    /** Users, their roles and API tokens (users.ts). */
+    ...users,
     /** Refuses (and records) a whole command before it starts when the role may not, or --now runs ahead. */
     authorizeCommand(type: string, what: string, actor: Actor, now: string, record: Omit<RefusalRecord, 'by' | 'role' | 'at'>): void {
       const at = validateNow(now);
       current();
       const denied = authorize(type, actor.role, at);
-      if (denied) deny({ ...record, by: actor.by, role: actor.role, at }, `cannot ${what}: ${denied}`);
+      if (denied) deny({ ...record, by: actor.by, role: actor.role, at }, `cannot ${what}: ${denied.why}`, denied.kind);
     },
     ensureSettings, changeSettings,
     load(account: string): { snapshot: AnyMachineSnapshot; version: number } | null {
@@ -566,12 +584,13 @@ export type EngineCore = {
   write: <T>(fn: () => T) => T;
   attempt: <T>(op: () => T, refusal: () => RefusalRecord, onRefused?: () => void) => T | Refused;
   standalone: <T>(fn: () => T | Refused) => T;
-  refuse: (account: string | null, type: string, why: string) => never;
+  refuse: (account: string | null, type: string, why: string, kind?: RefusalKind) => never;
   recordRefusal: (r: RefusalRecord & { why: string }) => void;
-  deny: (record: RefusalRecord, why: string) => never;
-  authorize: (type: string, role: string, now: string) => string | null;
+  deny: (record: RefusalRecord, why: string, kind?: RefusalKind) => never;
+  authorize: (type: string, role: string, now: string) => { why: string; kind: RefusalKind } | null;
   fireTimerRow: (row: TimerRow, now: string) => Applied | Refused;
   submitInTx: (sub: Submission) => Applied | Refused;
+  settingsInTx: (change: (current: Settings) => Settings, meta: { by: string; role: string; change: string }, now: string) => { version: number; changes: SettingChange[] };
   live: () => { version: number; settings: Settings };
   /** The settings in force, read again from the database. */
   current: () => { version: number; settings: Settings };

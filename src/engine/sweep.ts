@@ -47,13 +47,14 @@ export function makeSweep(core: EngineCore) {
    * Fires due timers in batches: each batch is one IMMEDIATE transaction in which every timer goes through
    * the engine as its own event (a SAVEPOINT each, so a refused timer does not undo its neighbours).
    * A crash loses at most the uncommitted batch, which the next sweep fires again: exactly once.
+   * A generator: it yields after each committed batch, so the server can answer requests between two batches.
    */
-  return function sweep(opts: SweepOptions): SweepResult {
+  function* steps(opts: SweepOptions): Generator<SweepProgress, SweepResult, void> {
     const now = validateNow(opts.now);
     const { by, role } = opts.as;
     core.current();
     const denied = core.authorize(SWEEP, role, now);
-    if (denied) core.deny({ account: null, type: SWEEP, payload: { type: SWEEP, now, by, role }, by, role, source: opts.source ?? 'cli', at: now }, `cannot sweep: ${denied}`);
+    if (denied) core.deny({ account: null, type: SWEEP, payload: { type: SWEEP, now, by, role }, by, role, source: opts.source ?? 'cli', at: now }, `cannot sweep: ${denied.why}`, denied.kind);
     const batchSize = opts.batchSize ?? 500;
     const result: SweepResult = { now, fired: 0, transitions: {}, slaBreaches: 0, skipped: 0, batches: 0 };
     const total = count.get({ now })?.n ?? 0;
@@ -81,9 +82,30 @@ export function makeSweep(core: EngineCore) {
         return rows.length;
       });
       if (batch === 0) break;
-      opts.onProgress?.({ fired: result.fired + result.skipped, due: Math.max(total, result.fired + result.skipped) });
+      const progress = { fired: result.fired + result.skipped, due: Math.max(total, result.fired + result.skipped) };
+      opts.onProgress?.(progress);
+      yield progress;
     }
     return result;
+  }
+
+  return {
+    sweep(opts: SweepOptions): SweepResult {
+      const it = steps(opts);
+      for (;;) {
+        const n = it.next();
+        if (n.done) return n.value;
+      }
+    },
+    /** The same sweep, letting the event loop run between two batches (a server keeps answering). */
+    async sweepAsync(opts: SweepOptions): Promise<SweepResult> {
+      const it = steps(opts);
+      for (;;) {
+        const n = it.next();
+        if (n.done) return n.value;
+        await new Promise<void>((resolve) => { setImmediate(resolve); });
+      }
+    },
   };
 }
 

@@ -37,6 +37,8 @@ export const MondayConfigSchema = z.object({
     firstTouch: columnId.default('text_first_touch'),
     sla: columnId.default('status_sla'),
     priority: columnId.default('status_priority'),
+    /** Issue 13: the CRO's decision, set on the board (Confirm / Dispute / Flag) and applied through the webhook. */
+    croDecision: columnId.default('status_cro_decision'),
   }).strict().prefault({}),
   labels: z.object({
     // Partial records over the defaults: renaming one label must not mean restating all of them
@@ -45,6 +47,17 @@ export const MondayConfigSchema = z.object({
     tier: z.partialRecord(z.enum(TIERS), z.string().min(1)).default({}).transform((o) => ({ ...DEFAULT_TIER_LABELS, ...o })),
     sla: z.object({ ok: z.string().min(1).default('OK'), breach: z.string().min(1).default('BREACH') }).strict().prefault({}),
     priority: z.object({ normal: z.string().min(1).default('normal'), high: z.string().min(1).default('high') }).strict().prefault({}),
+    croDecision: z.object({
+      confirm: z.string().min(1).default('Confirm'), dispute: z.string().min(1).default('Dispute'), flag: z.string().min(1).default('Flag'),
+    }).strict().prefault({}),
+  }).strict().prefault({}),
+  /**
+   * The board's webhook (ladder monday webhook register URL): its monday id and the URL it calls. The URL is also
+   * the audience (`aud`) every delivery's JWT must name: the endpoint monday was told, not a guess from the request.
+   */
+  webhook: z.object({
+    id: z.string().regex(/^\d+$/, 'a numeric monday webhook id').optional(),
+    url: z.url({ protocol: /^https?$/, message: 'the public URL of POST /monday/webhook, e.g. https://ladder.example.com/monday/webhook' }).optional(),
   }).strict().prefault({}),
   /** Item matching: stored item id; else the Domain column (items_page_by_column_values); else create_item when allowed. */
   createItems: z.boolean().default(true),
@@ -89,9 +102,4 @@ export function mondayToken(cfg: MondayConfig, env: NodeJS.ProcessEnv): string {
     throw new BadInputError(`monday.tokenFile: ${cfg.tokenFile} is empty`, 'tokenFile');
   }
   throw new BadInputError('MONDAY_API_TOKEN: not set; export MONDAY_API_TOKEN=… (or name a file holding it: ladder settings set monday.tokenFile PATH)', 'MONDAY_API_TOKEN');
-}
-
-/** Replaces every occurrence of the secret in a text meant for a log, an error or a row. */
-export function redact(text: string, secret: string | undefined): string {
-  return secret && secret.length >= 4 ? text.split(secret).join('[redacted]') : text;
 }

@@ -2,7 +2,9 @@
 // outcome classified the way the pusher needs it: done (with per-alias errors), retry (transient; maybe
 // applied), or fatal (the whole request can never succeed as is). The token never leaves this file in text.
 import type { ApiClient } from '@mondaydotcomorg/api';
-import { redact } from './config.js';
+import { codeOf, ruleFor } from './error-rules.js';
+import { redact } from './redact.js';
+import { retryAfterMs, retryInSecondsMs } from './retry.js';
 
 export type GqlError = { message: string; path?: (string | number)[]; extensions?: { code?: string; retry_in_seconds?: number; [k: string]: unknown } };
 export type Complexity = { before: number; after: number; query: number; reset_in_x_seconds: number };
@@ -12,22 +14,37 @@ export type Outcome =
   | { kind: 'retry'; reason: string; waitMs: number | null; /** the request may have been applied */ ambiguous: boolean }
   | { kind: 'fatal'; reason: string; code: string | null };
 
-/** Codes that mean "nothing was applied, try again later" (monday API rate limits and budget). */
-export const RETRY_CODES = new Set(['RATE_LIMIT_EXCEEDED', 'COMPLEXITY_BUDGET_EXHAUSTED', 'ComplexityException', 'maxConcurrencyExceeded', 'IP_RATE_LIMIT_EXCEEDED', 'API_TEMPORARILY_BLOCKED', 'INTERNAL_SERVER_ERROR', 'DAILY_LIMIT_EXCEEDED']);
-
 export type TransportStats = { requests: number; bytesSent: number; bytesReceived: number };
 
 export type Transport = { request(query: string, variables?: Record<string, unknown>): Promise<Outcome>; stats: TransportStats; redact(s: string): string };
 
-export function createTransport(opts: { endpoint: string; token: string; apiVersion: string; timeoutMs: number }): Transport {
+export type TransportOptions = {
+  endpoint: string; token: string; apiVersion: string; timeoutMs: number;
+  /** Ms since the epoch, for a Retry-After date on an answer without a Date header (default Date.now). */
+  clock?: () => number;
+};
+
+/** How much of an answer that is not JSON an error quotes. */
+const EXCERPT = 80;
+// The content types graphql-request parses as JSON (its getResult).
+const JSON_TYPE = /^application\/(?:json|graphql\+json|graphql-response\+json)/i;
+
+export function createTransport(opts: TransportOptions): Transport {
   const stats: TransportStats = { requests: 0, bytesSent: 0, bytesReceived: 0 };
+  const hide = (s: string) => redact(s, opts.token);
+  const clock = opts.clock ?? Date.now;
   const counting: typeof fetch = async (input, init) => {
     stats.requests++;
     stats.bytesSent += typeof init?.body === 'string' ? Buffer.byteLength(init.body) : 0;
     const res = await fetch(input, init);
     const text = await res.text();
     stats.bytesReceived += Buffer.byteLength(text);
-    return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
+    // graphql-request would JSON.parse a body labelled JSON and throw V8's SyntaxError, which quotes the
+    // body's first characters (a proxy's page; a token echoed back). Labelled as text, the body reaches the
+    // ClientError below whole, and is quoted, redacted, as a bad answer.
+    const headers = new Headers(res.headers);
+    if (JSON_TYPE.test(headers.get('content-type') ?? '') && !isJson(text)) headers.set('content-type', 'text/plain');
+    return new Response(text, { status: res.status, statusText: res.statusText, headers });
   };
   // The SDK is loaded by the first request, not by every command that could make one (a quarter of the
   // CLI's start-up time otherwise).
@@ -36,7 +53,6 @@ export function createTransport(opts: { endpoint: string; token: string; apiVers
     token: opts.token, endpoint: opts.endpoint, apiVersion: opts.apiVersion,
     requestConfig: { errorPolicy: 'all', fetch: counting as never },
   })));
-  const hide = (s: string) => redact(s, opts.token);
 
   async function request(query: string, variables?: Record<string, unknown>): Promise<Outcome> {
     const api = await sdk();
@@ -51,17 +67,20 @@ export function createTransport(opts: { endpoint: string; token: string; apiVers
       return { kind: 'done', data, errors, complexity };
     } catch (err) {
       // graphql-request's ClientError (the SDK is CommonJS; its ClientError is not a named ESM export here).
-      const ce = err as { response?: { status?: number; headers?: Headers; errors?: unknown[] } };
+      const ce = err as { response?: { status?: number; headers?: Headers; errors?: unknown[]; error?: unknown } };
       if (ce.response && typeof ce.response.status === 'number') {
-        const status = ce.response.status;
-        const headers = ce.response.headers;
-        const retryAfter = Number(headers?.get?.('retry-after'));
+        const { status, headers } = ce.response;
+        // Decision: a Retry-After date is counted from monday's own Date, when the answer has one: a local
+        // clock that is off would otherwise turn it into no wait at all, or a needlessly long one.
+        const sent = Date.parse(headers?.get?.('date') ?? '');
+        const asked = retryAfterMs(headers?.get?.('retry-after'), Number.isFinite(sent) ? sent : clock());
         const errors = (ce.response.errors ?? []) as unknown as GqlError[];
         const first = errors[0];
-        if (status === 429) return { kind: 'retry', reason: hide(`HTTP 429 ${first?.extensions?.code ?? 'rate limited'}`), waitMs: waitFrom(retryAfter, first), ambiguous: false };
-        if (status >= 500) return { kind: 'retry', reason: `HTTP ${status} from monday`, waitMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : null, ambiguous: true };
+        if (status === 429) return { kind: 'retry', reason: hide(`HTTP 429 ${first?.extensions?.code ?? 'rate limited'}`), waitMs: asked ?? retryInSecondsMs(first?.extensions?.retry_in_seconds), ambiguous: false };
+        if (status >= 500) return { kind: 'retry', reason: `HTTP ${status} from monday`, waitMs: asked, ambiguous: true };
         if (first) return classifyTop(first, status, hide);
         if (status === 401 || status === 403) return { kind: 'fatal', reason: `HTTP ${status}: monday refused the token; check MONDAY_API_TOKEN`, code: 'Unauthorized' };
+        if (typeof ce.response.error === 'string' && status < 400) return badAnswer(ce.response.error, hide);
         return { kind: 'fatal', reason: `HTTP ${status} from monday`, code: null };
       }
       const e = err as Error & { cause?: { code?: string } };
@@ -73,15 +92,31 @@ export function createTransport(opts: { endpoint: string; token: string; apiVers
   return { request, stats, redact: hide };
 }
 
-function waitFrom(retryAfterSeconds: number, e: GqlError | undefined): number | null {
-  const inBody = Number(e?.extensions?.retry_in_seconds);
-  const s = Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? retryAfterSeconds : Number.isFinite(inBody) && inBody > 0 ? inBody : null;
-  return s === null ? null : s * 1000;
+/** The errors of a 'done' answer by the alias (or root field) they belong to. */
+export function errorsByAlias(errors: readonly GqlError[]): Map<string, GqlError> {
+  const m = new Map<string, GqlError>();
+  for (const e of errors) if (e.path?.[0] !== undefined) m.set(String(e.path[0]), e);
+  return m;
+}
+
+function isJson(text: string): boolean {
+  try { JSON.parse(text); return true; } catch { return false; }
+}
+
+/**
+ * A success status with a body that is not JSON (a proxy's page, a cut-off answer): monday may have applied
+ * the request, so it is retried as maybe-applied. The excerpt is redacted before it is cut: a cut must not
+ * leave a slice of the token too short to be recognised.
+ */
+function badAnswer(body: string, hide: (s: string) => string): Outcome {
+  const shown = hide(body.slice(0, 4 * EXCERPT).replace(/\s+/g, ' ').trim());
+  const excerpt = shown.length > EXCERPT ? `${shown.slice(0, EXCERPT)}…` : shown;
+  return { kind: 'retry', reason: hide(`a bad answer from monday (not JSON: ${JSON.stringify(excerpt)})`), waitMs: null, ambiguous: true };
 }
 
 function classifyTop(e: GqlError, status: number | null, hide: (s: string) => string): Outcome {
-  const code = e.extensions?.code ?? null;
-  // An internal error may strike after some of a mutation's fields were applied: treat it as maybe-applied.
-  if (code && RETRY_CODES.has(code)) return { kind: 'retry', reason: hide(`${code}: ${e.message}`), waitMs: waitFrom(NaN, e), ambiguous: code === 'INTERNAL_SERVER_ERROR' };
+  const code = codeOf(e);
+  const rule = ruleFor(code);
+  if (rule.kind === 'transient') return { kind: 'retry', reason: hide(`${code}: ${e.message}`), waitMs: retryInSecondsMs(e.extensions?.retry_in_seconds), ambiguous: rule.ambiguous ?? false };
   return { kind: 'fatal', reason: hide(`${code ?? `HTTP ${status ?? 200}`}: ${e.message}`), code };
 }

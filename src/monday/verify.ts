@@ -1,13 +1,15 @@
 // `ladder monday verify [--repair]`: pages through the board and compares every item with the machine's
 // projection of its account. --repair queues the corrections through the outbox (never edits by hand).
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Engine } from '../engine/engine.js';
 import { accounts, mondayItems } from '../store/schema.js';
 import type { LadderContext } from '../../machines/context.js';
 import { stageOf } from '../../machines/stage.js';
 import type { MondayConfig } from './config.js';
 import { queueProjection } from './outbox.js';
+import { itemForgotten, itemRequeued } from './outbox-rows.js';
 import { projectItem } from './projection.js';
+import { backoffMs, realSleep } from './retry.js';
 import type { Transport } from './transport.js';
 
 export type Drift = { account: string; itemId: string; column: string; board: string; machine: string };
@@ -27,7 +29,7 @@ export type VerifyOptions = {
 };
 
 export async function readBoard(cfg: MondayConfig, transport: Transport, opts: Pick<VerifyOptions, 'sleep' | 'random'> = {}): Promise<BoardItem[] | string> {
-  const sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? realSleep;
   const random = opts.random ?? Math.random;
   const ids = Object.values(cfg.columns);
   const out: BoardItem[] = [];
@@ -40,8 +42,7 @@ export async function readBoard(cfg: MondayConfig, transport: Transport, opts: P
     if (res.kind === 'retry') {
       // Reads are safe to repeat: the same page (same cursor) is asked again after a backoff.
       if (++attempt > cfg.retry.maxAttempts) return `gave up reading the board after ${cfg.retry.maxAttempts} transient failures in a row (last: ${res.reason}); run it again`;
-      const backoff = Math.min(cfg.retry.maxDelayMs, cfg.retry.baseDelayMs * 2 ** (attempt - 1));
-      await sleep(res.waitMs ?? Math.round(backoff / 2 + random() * backoff / 2));
+      await sleep(res.waitMs ?? backoffMs(attempt, cfg.retry, random));
       continue;
     }
     attempt = 0;
@@ -101,9 +102,9 @@ export async function verify(engine: Engine, cfg: MondayConfig, transport: Trans
         const acct = db.select().from(accounts).where(eq(accounts.domain, rep.account)).get()!;
         const loaded = engine.load(rep.account)!;
         queueProjection(db, rep.account, projectItem(acct, loaded.snapshot.context as LadderContext, stageOf(loaded.snapshot.value), cfg), opts.now, true);
-        db.update(mondayItems).set({ state: 'ok', deadReason: null, deadFix: null }).where(eq(mondayItems.account, rep.account)).run();
+        itemRequeued(db, rep.account);
         // Forget the item id only if it is still the one compared (a push may have just matched or created one).
-        if (rep.rematch && rep.itemId !== null) db.update(mondayItems).set({ itemId: null }).where(and(eq(mondayItems.account, rep.account), eq(mondayItems.itemId, rep.itemId))).run();
+        if (rep.rematch && rep.itemId !== null) itemForgotten(db, rep.account, rep.itemId);
         result.repaired++;
       }
     }).immediate();

@@ -1,7 +1,8 @@
 // The ladder's settings as one document, stored in the database (issue 11): the rules (every number and list
-// the SOP rules use), the monday board, the users → roles map and the clock's tolerances. One zod schema is
-// the type, the validator and the error message. The monday token is never a setting: it stays in the
+// the SOP rules use), the monday board, the users → roles map, the clock's tolerances and the server's routine
+// (issue 13). One zod schema is the type, the validator and the error message. The monday token is never a setting: it stays in the
 // environment (MONDAY_API_TOKEN, or the file a setting names).
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { ROLES } from '../../machines/events.js';
 import { DEFAULT_RULES, RulesConfigSchema, type RulesConfig } from '../../machines/rules/config.js';
@@ -25,6 +26,41 @@ export const ClockSettingsSchema = z.object({
 }).strict();
 export type ClockSettings = z.infer<typeof ClockSettingsSchema>;
 
+/** A name of the IANA time zone database (UTC, Europe/Berlin, America/New_York), as the runtime knows them. */
+export function isTimeZone(name: string): boolean {
+  try { new Intl.DateTimeFormat('en', { timeZone: name }); return true; } catch { return false; }
+}
+
+/** The schedule of a sweep cron expression in a time zone (croner; paused: it only computes run times). */
+export function sweepSchedule(expr: string, timezone: string): Cron {
+  return new Cron(expr, { timezone, paused: true, mode: '5-part' });
+}
+
+const CRON_ACCEPTS = 'a 5-field cron expression: minute hour day-of-month month day-of-week, e.g. "0 6 * * *" (06:00 every day) or "0 7 * * 1-5" (07:00 Monday to Friday)';
+
+/** The server's daily routine (issue 13): when `ladder serve` sweeps, and how often it pushes to the board. */
+export const RoutineSettingsSchema = z.object({
+  /** When the daily sweep runs, in `timezone`. */
+  sweepCron: z.string().superRefine((expr, ctx) => {
+    let why: string | null = null;
+    try {
+      if (sweepSchedule(expr, 'UTC').nextRun() === null) why = 'it never runs';
+    } catch (err) {
+      why = (err as Error).message.replace(/^CronPattern: /, '');
+    }
+    if (why) ctx.addIssue({ code: 'custom', message: `${CRON_ACCEPTS}; got ${JSON.stringify(expr)} (${why})` });
+  }),
+  timezone: z.string().superRefine((tz, ctx) => {
+    if (!isTimeZone(tz)) ctx.addIssue({ code: 'custom', message: `an IANA time zone such as UTC, Europe/Berlin or America/New_York; got ${JSON.stringify(tz)}` });
+  }),
+  /** Minutes between two pushes of the monday outbox (when a board is set). */
+  pushEveryMinutes: z.number().int().min(1).max(24 * 60),
+  /** false: `ladder serve` runs neither (another server or a cron job does). */
+  enabled: z.boolean(),
+}).strict();
+export type RoutineSettings = z.infer<typeof RoutineSettingsSchema>;
+export const DEFAULT_ROUTINE: RoutineSettings = { sweepCron: '0 6 * * *', timezone: 'UTC', pushEveryMinutes: 5, enabled: true };
+
 export const SettingsSchema = z.object({
   rules: RulesConfigSchema,
   /** The monday section as the operator wrote it (defaults filled in when it is read); null: no board. */
@@ -40,8 +76,16 @@ export const SettingsSchema = z.object({
     }
   }),
   clock: ClockSettingsSchema,
-}).strict();
-export type Settings = { rules: RulesConfig; monday: Record<string, unknown> | null; users: Record<string, UserRole>; clock: ClockSettings };
+  /** A monday user id → the Ladder user whose changes on the board are theirs (the webhook, issue 13). */
+  mondayUsers: z.record(z.string().regex(/^\d{1,20}$/, 'a numeric monday user id'), z.string()).default({}),
+  /** Settings written before issue 13 have none: the defaults. */
+  routine: RoutineSettingsSchema.default(() => structuredClone(DEFAULT_ROUTINE)),
+}).strict().superRefine((s, ctx) => {
+  for (const [id, user] of Object.entries(s.mondayUsers)) {
+    if (!Object.hasOwn(s.users, user)) ctx.addIssue({ code: 'custom', path: ['mondayUsers', id], message: `"${user}" is not a user (users: ${Object.keys(s.users).join(', ')})` });
+  }
+});
+export type Settings = { rules: RulesConfig; monday: Record<string, unknown> | null; users: Record<string, UserRole>; clock: ClockSettings; mondayUsers: Record<string, string>; routine: RoutineSettings };
 
 /** A user named like a role has that role, so a fresh ladder is usable at once (--as sales.ops). */
 export const DEFAULT_USERS: Record<string, UserRole> = { 'sales.ops': 'sales.ops', cro: 'cro', cmo: 'cmo', 'chief.staff': 'chief.staff' };
@@ -51,6 +95,8 @@ export const DEFAULT_SETTINGS: Settings = {
   monday: null,
   users: DEFAULT_USERS,
   clock: { futureToleranceMinutes: 5, maxAheadHours: 24 },
+  mondayUsers: {},
+  routine: DEFAULT_ROUTINE,
 };
 
 /** The role of a user, prototype-safe (a user called "__proto__" or "constructor" has none). */

@@ -251,6 +251,61 @@ export const runs = sqliteTable('runs', {
   host: text('host').notNull(),
   startedAt: text('started_at').notNull(),
   endedAt: text('ended_at'),
-  /** done, failed, or null while it runs (or if it was killed). */
+  /** done, failed, skipped (the server's routine found its lease held, or the work already done), or null while it runs (or if it was killed). */
   outcome: text('outcome'),
+  /** What it did or why it was skipped or failed, in words (issue 13). */
+  detail: text('detail'),
+  /** The ladder instant it acted as of (a sweep's --now): a missed scheduled sweep is one with nothing done as of its time. */
+  asOf: text('as_of'),
 }, (t) => [index('runs_open').on(t.id).where(sql`ended_at is null`)]);
+
+/**
+ * API tokens of the users of the settings (issue 13): only a SHA-256 hash of each is stored. A token is 32
+ * random bytes, so it cannot be guessed and a slow password hash (bcrypt, scrypt) would protect nothing more:
+ * those exist to stretch low-entropy passwords. The role is the user's in the settings, read at each request.
+ */
+export const userTokens = sqliteTable('user_tokens', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  user: text('user').notNull(),
+  hash: text('hash').notNull(),
+  createdAt: text('created_at').notNull(),
+  createdBy: text('created_by').notNull(),
+  revokedAt: text('revoked_at'),
+}, (t) => [uniqueIndex('user_tokens_hash').on(t.hash), index('user_tokens_user').on(t.user)]);
+
+/**
+ * The monday webhook deliveries Ladder acted on (issue 13: the board as a control plane), one row per monday
+ * trigger. Its triggerUuid makes a re-delivery answer 200 and change nothing: the row is written in the same
+ * transaction as the event the delivery caused. It also holds what the board is owed in return, delivered by the
+ * push exactly once: an update on the item explaining a refusal (`reply`, posted with a marker, checked for
+ * after a lost answer) and the reset of the decision column.
+ */
+export const mondayDeliveries = sqliteTable('monday_deliveries', {
+  triggerUuid: text('trigger_uuid').primaryKey(),
+  /** The server's clock when it was acted on. */
+  receivedAt: text('received_at').notNull(),
+  boardId: text('board_id').notNull(),
+  itemId: text('item_id').notNull(),
+  columnId: text('column_id').notNull(),
+  mondayUser: text('monday_user').notNull(),
+  /** The Ladder user the monday user maps to (settings mondayUsers) and their role; null when none. */
+  user: text('user'),
+  role: text('role'),
+  /** The account of the item's Domain, when it is on the ladder. */
+  account: text('account'),
+  /** The label set on the board (Confirm / Dispute / Flag). */
+  decision: text('decision').notNull(),
+  outcome: text('outcome', { enum: ['applied', 'refused', 'ignored'] }).notNull(),
+  /** What happened, in words (the engine's refusal, or why the delivery was ignored). */
+  detail: text('detail').notNull(),
+  /** The event it recorded, when applied. */
+  eventId: integer('event_id'),
+  reply: text('reply'),
+  /** 'uncertain': sent, but the answer was lost; the item's updates are checked for its marker before re-posting. */
+  replyStatus: text('reply_status', { enum: ['none', 'pending', 'uncertain', 'posted', 'dead'] }).notNull(),
+  replyUpdateId: text('reply_update_id'),
+  /** Clearing the decision column, so the next decision is a new change. */
+  resetStatus: text('reset_status', { enum: ['none', 'pending', 'done', 'dead'] }).notNull(),
+  lastError: text('last_error'),
+  answeredAt: text('answered_at'),
+}, (t) => [index('monday_deliveries_open').on(t.receivedAt).where(sql`reply_status in ('pending', 'uncertain') or reset_status = 'pending'`)]);

@@ -94,6 +94,26 @@ describe('errors a person can act on (exit 2, never a stack trace)', () => {
     }
   });
 
+  it('monday emulator --port: a port out of range, or one in use, is exit 2 naming --port', async () => {
+    bad(cli.run(['monday', 'emulator', '--port', '99999']), /--port: expected a whole number from 0 to 65535/);
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((resolve) => { taken.listen(0, '127.0.0.1', resolve); });
+    const port = (taken.address() as { port: number }).port;
+    try {
+      // spawnSync would block this process's event loop, which holds the port: run it asynchronously.
+      const { execFile } = await import('node:child_process');
+      const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        execFile(process.execPath, [BIN, 'monday', 'emulator', '--port', String(port)], { timeout: 30_000 }, (err, _out, stderr) => {
+          resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr });
+        });
+      });
+      bad(r, new RegExp(`--port: 127.0.0.1:${port} is already in use`));
+    } finally {
+      taken.close();
+    }
+  });
+
   it('exit codes are in --help; --version prints the version', () => {
     expect(cli.ok(['--help']).stdout).toMatch(/Exit codes: 0 done; 1 unexpected error .*\n.*2 bad input/);
     expect(cli.ok(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);

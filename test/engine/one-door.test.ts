@@ -11,7 +11,7 @@ import { ROOT } from '../helpers/cli.js';
 const LADDER_TABLES: Record<string, string> = {
   accounts: 'accounts', actors: 'actors', events: 'events', refusals: 'refusals', stageHistory: 'stage_history', timers: 'timers',
   suppressions: 'suppressions', escalations: 'escalations', intakeNotes: 'intake_notes', intakeBounces: 'intake_bounces',
-  importBatches: 'import_batches', settings: 'settings', dataMigrations: 'data_migrations',
+  importBatches: 'import_batches', settings: 'settings', dataMigrations: 'data_migrations', userTokens: 'user_tokens',
 };
 
 /** Where writes to ladder tables are the point, each with the reason. */

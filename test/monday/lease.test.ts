@@ -6,16 +6,25 @@ import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { leases } from '../../src/store/schema.js';
-import { LeaseLostError, PUSH_LEASE, PushBusyError, STALE_MS, thisPlace } from '../../src/monday/lease.js';
+import { EXIT, exitOf } from '../../src/cli/exits.js';
+import { LeaseLostError, PUSH_LEASE, PushBusyError, STALE_MS } from '../../src/monday/lease.js';
+import { acquireLease } from '../../src/store/lease.js';
 import { addAccount, emulators, harness, type Harness } from '../helpers/monday.js';
 
 const em = emulators();
 let h: Harness | undefined;
 afterEach(() => { h?.cleanup(); h = undefined; });
 
-const holder = (h: Harness, o: { pid: number; host?: string; heartbeatAt?: string }) => {
+/** How this process names its place (host, boot, pid namespace) in a lease row: read off a lease it takes. */
+async function thisPlace(h: Harness): Promise<string> {
+  const probe = await acquireLease(h.store, 'probe');
+  const host = h.store.db.select().from(leases).where(eq(leases.name, 'probe')).get()!.host;
+  probe.release();
+  return host;
+}
+const holder = async (h: Harness, o: { pid: number; host?: string; heartbeatAt?: string }) => {
   const at = o.heartbeatAt ?? new Date().toISOString();
-  h.store.db.insert(leases).values({ name: PUSH_LEASE, token: 'someone-else', pid: o.pid, host: o.host ?? thisPlace(), acquiredAt: at, heartbeatAt: at }).run();
+  h.store.db.insert(leases).values({ name: PUSH_LEASE, token: 'someone-else', pid: o.pid, host: o.host ?? await thisPlace(h), acquiredAt: at, heartbeatAt: at }).run();
 };
 const leaseRows = (h: Harness) => h.store.db.select().from(leases).all();
 
@@ -37,11 +46,11 @@ describe('the push lease', () => {
   it('makes a push wait for a live holder and, past its wait, refuse with the holder named; nothing is sent', async () => {
     h = await harness(em);
     addAccount(h, 'a.com');
-    holder(h, { pid: process.pid }); // alive: this very process, under another token
+    await holder(h, { pid: process.pid }); // alive: this very process, under another token
     const started = Date.now();
     const err = await h.push({ leaseWaitMs: 300 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PushBusyError);
-    expect((err as PushBusyError).exitCode).toBe(4);
+    expect(exitOf(err).code).toBe(EXIT.push); // the CLI's mapping: src/monday sets no exit codes
     expect((err as Error).message).toMatch(new RegExp(`^monday push: another push is delivering the outbox \\(pid ${process.pid} on .+, since .+\\); waited \\d+ s for it\\. Nothing is lost: run ladder monday push again when it has ended$`));
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     expect(h.transport.stats.requests).toBe(0);
@@ -52,7 +61,7 @@ describe('the push lease', () => {
   it('goes to the waiting push as soon as the holder releases it', async () => {
     h = await harness(em);
     addAccount(h, 'a.com');
-    holder(h, { pid: process.pid });
+    await holder(h, { pid: process.pid });
     setTimeout(() => h!.store.db.delete(leases).where(eq(leases.token, 'someone-else')).run(), 150);
     expect((await h.push({ leaseWaitMs: 10_000 })).created).toBe(1);
     expect(leaseRows(h)).toEqual([]);
@@ -61,14 +70,14 @@ describe('the push lease', () => {
   it('is taken over at once from a holder whose process is gone (a SIGKILLed push)', async () => {
     h = await harness(em);
     addAccount(h, 'a.com');
-    holder(h, { pid: await deadPid() });
+    await holder(h, { pid: await deadPid() });
     expect((await h.push({ leaseWaitMs: 0 })).created).toBe(1);
   });
 
   it('is taken over from a holder on another host once its heartbeat is older than STALE_MS, not before', async () => {
     h = await harness(em);
     addAccount(h, 'a.com');
-    holder(h, { pid: process.pid, host: 'elsewhere', heartbeatAt: new Date(Date.now() - STALE_MS + 60_000).toISOString() });
+    await holder(h, { pid: process.pid, host: 'elsewhere', heartbeatAt: new Date(Date.now() - STALE_MS + 60_000).toISOString() });
     await expect(h.push({ leaseWaitMs: 0 })).rejects.toBeInstanceOf(PushBusyError);
     h.store.db.update(leases).set({ heartbeatAt: new Date(Date.now() - STALE_MS - 1000).toISOString() }).run();
     expect((await h.push({ leaseWaitMs: 0 })).created).toBe(1);
@@ -84,7 +93,7 @@ describe('the push lease', () => {
     } };
     const err = await h.push({ transport }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LeaseLostError);
-    expect((err as LeaseLostError).exitCode).toBe(4);
+    expect(exitOf(err).code).toBe(EXIT.push);
     expect((err as Error).message).toBe('monday push: another push took the lease over (this one was silent too long); stopping here, nothing is lost');
     expect(leaseRows(h).map((r) => r.token)).toEqual(['usurper']); // not released by the push that lost it
     expect(h.emu.state.items(h.cfg.boardId)).toHaveLength(1); // created on the board, not recorded by the push
@@ -118,7 +127,7 @@ describe('the push lease', () => {
   it('is dated in real time, not by --now: a push dated years ahead does not make a live holder look stale', async () => {
     h = await harness(em);
     addAccount(h, 'a.com');
-    holder(h, { pid: process.pid, host: 'elsewhere' });
+    await holder(h, { pid: process.pid, host: 'elsewhere' });
     await expect(h.push({ leaseWaitMs: 0, now: () => '2031-01-01T00:00:00.000Z' })).rejects.toBeInstanceOf(PushBusyError);
   });
 });

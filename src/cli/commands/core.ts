@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { TIERS, STAGES } from '../../../machines/types.js';
 import { BadInputError } from '../../engine/errors.js';
-import { sweep, countDue } from '../../engine/sweep.js';
+import { countDue } from '../../engine/sweep.js';
+import { recordedSweep } from '../../engine/recorded-sweep.js';
 import { accountHistory, accountKey, accountStatus, detailLines, listAccounts } from '../../queries.js';
 import type { CliContext } from '../context.js';
 import { describeApplied, emit, progressBar } from '../output.js';
@@ -46,10 +47,19 @@ export function registerCoreCommands(program: Command, run: Run) {
         const engine = ctx.engine();
         const now = ctx.now;
         const as = ctx.actor();
+        // One sweep at a time, whoever runs it (the server's routine takes the same lease), recorded in runs with
+        // the instant it swept as of: the routine does not repeat a scheduled sweep this one covered.
         const bar = progressBar(ctx, 'sweep');
         bar(0, countDue(engine, now));
-        const result = await ctx.tracked(`ladder sweep --now ${now}`, () => sweep(engine, { now, as, batchSize, source: 'cli', onProgress: (p) => bar(p.fired, p.due) }));
+        const r = await recordedSweep(engine, {
+          now, as, batchSize, source: 'cli', command: `ladder sweep --now ${now}`,
+          waitMs: ctx.busyTimeoutMs, // as for a busy database: 10 s, or LADDER_BUSY_TIMEOUT_MS
+          advice: 'Another sweep is running (the server\'s routine, or another ladder sweep); nothing was changed: run ladder sweep again when it has ended (ladder runs shows the sweeps)',
+          onProgress: (p) => bar(p.fired, p.due),
+        });
         bar.end();
+        if (r.status === 'skipped') throw new ReportedFailure(`sweep skipped: ${r.why}`, EXIT.input);
+        const result = r.result;
         const moves = Object.entries(result.transitions).map(([k, v]) => `  ${k}: ${v}`);
         emit(ctx, result, [`sweep at ${now}: ${result.fired} timers fired (${result.slaBreaches} SLA breaches flagged, ${result.skipped} no longer accepted by the machine, each with a refusal record)`, ...moves]);
       })();

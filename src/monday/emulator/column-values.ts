@@ -10,7 +10,24 @@ export interface ColumnDef {
   readonly type: EmulatedColumnType;
   /** Status columns: index → label. Mutable because create_labels_if_missing adds labels. */
   readonly labels: Map<number, string>;
+  /** Status columns: index → colour (monday's StatusColumnColors); a label without one shows its index's default. */
+  readonly colors: Map<number, string>;
+  /** monday's optimistic-concurrency revision: update_status_column names the revision it read; every change bumps it. */
+  revision: number;
 }
+
+/** monday's StatusColumnColors, in the order of its status index → colour map (index 0 working_orange, 1 done_green…). */
+export const STATUS_COLORS = [
+  'working_orange', 'done_green', 'stuck_red', 'dark_blue', 'purple', 'explosive', 'grass_green', 'bright_blue', 'saladish', 'egg_yolk',
+  'blackish', 'dark_red', 'sofia_pink', 'lipstick', 'dark_purple', 'bright_green', 'chili_blue', 'american_gray', 'brown', 'dark_orange',
+  'sunset', 'bubble', 'peach', 'berry', 'winter', 'river', 'navy', 'aquamarine', 'indigo', 'dark_indigo',
+  'pecan', 'lavender', 'royal', 'steel', 'orchid', 'lilac', 'tan', 'sky', 'coffee', 'teal',
+] as const;
+
+/** monday's limit of labels in one status column (status column reference). */
+export const MAX_STATUS_LABELS = 40;
+
+export const colorOf = (column: ColumnDef, index: number): string => column.colors.get(index) ?? STATUS_COLORS[index % STATUS_COLORS.length]!;
 
 export type StoredValue =
   | { readonly type: 'text'; readonly text: string }
@@ -127,7 +144,19 @@ export function displayValue(column: ColumnDef, stored: StoredValue | undefined)
   }
 }
 
-/** monday's settings_str: the labels of a status column keyed by index, "{}" for other types. */
+/**
+ * monday's `settings` (JSON) of API 2025-10 and later: a status column's labels as a list with their index, colour
+ * and id (the shape UpdateStatusLabelInput takes back), "{}" for other types.
+ */
+export function columnSettingsJson(column: ColumnDef): Record<string, unknown> {
+  if (column.type !== 'status') return {};
+  return {
+    labels: [...column.labels].sort((a, b) => a[0] - b[0])
+      .map(([index, label]) => ({ id: index, index, label, color: colorOf(column, index), is_done: false, is_deactivated: false })),
+  };
+}
+
+/** monday's settings_str (deprecated since 2025-10): the labels of a status column keyed by index, "{}" for other types. */
 export function columnSettings(column: ColumnDef): Record<string, unknown> {
   if (column.type !== 'status') return {};
   const labels: Record<string, string> = {};

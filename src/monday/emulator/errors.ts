@@ -103,7 +103,15 @@ export function unauthorized(): HttpRefusal {
  * Minute limit: "Rate Limit Exceeded", 429 (error-handling doc), Retry-After and retry_in_seconds (rate-limits doc,
  * guidelines). The code string is not in monday's docs; the shape mirrors COMPLEXITY_BUDGET_EXHAUSTED's.
  */
-export function rateLimited(retryInSeconds: number): HttpRefusal {
+/** `dateAt` (the emulator's clock, ms): say Retry-After as an HTTP-date from then, as a proxy may, with no retry_in_seconds. */
+export function rateLimited(retryInSeconds: number, dateAt: number | null = null): HttpRefusal {
+  if (dateAt !== null) {
+    return jsonRefusal(
+      429,
+      { message: 'Rate Limit Exceeded', extensions: { code: 'RATE_LIMIT_EXCEEDED' } },
+      { 'Retry-After': new Date(dateAt + retryInSeconds * 1000).toUTCString(), Date: new Date(dateAt).toUTCString() },
+    );
+  }
   return jsonRefusal(
     429,
     { message: 'Rate Limit Exceeded', extensions: { code: 'RATE_LIMIT_EXCEEDED', retry_in_seconds: retryInSeconds } },

@@ -8,6 +8,7 @@ import { type ComplexityBudget, operationCost } from './complexity.js';
 import { type ErrorEntry, type HttpRefusal, badRequest, codesOf, complexityExhausted, jsonParseError } from './errors.js';
 import { mutationRoot, queryRoot } from './resolvers.js';
 import type { Store } from './store.js';
+import type { Webhooks } from './webhooks.js';
 
 export interface GraphQLRequestBody {
   readonly query: string;
@@ -23,6 +24,7 @@ export interface ExecutionEnv {
   readonly schema: GraphQLSchema;
   readonly store: Store;
   readonly budget: ComplexityBudget;
+  readonly webhooks: Webhooks;
 }
 
 export function readBody(raw: string): { ok: true; body: GraphQLRequestBody } | { ok: false; refusal: HttpRefusal } {
@@ -93,7 +95,7 @@ export async function run(env: ExecutionEnv, request: GraphQLRequestBody, opts: 
     document,
     operationName: request.operationName,
     variableValues: request.variables,
-    rootValue: operation.operation === 'mutation' ? mutationRoot(env.store) : queryRoot(env.store),
+    rootValue: operation.operation === 'mutation' ? mutationRoot(env.store, env.webhooks) : queryRoot(env.store, env.webhooks),
     contextValue: { complexity: charge.reading },
     typeResolver: (value) => (value as { __typename?: string }).__typename,
   });

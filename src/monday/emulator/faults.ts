@@ -1,5 +1,6 @@
 // Switchable, seeded faults. Each HTTP request asks for one decision; the same seed and the same sequence of
 // requests give the same faults. Requests a test makes through the state helpers never ask.
+import { rng } from '../../demo/random.js';
 
 /** Checked in this order, at the point of the request where each would happen in production. */
 export const FAULT_KINDS = ['dropConnection', 'timeout', 'serverError', 'rateLimit', 'complexityExhausted', 'lostResponse'] as const;
@@ -21,6 +22,11 @@ export interface FaultSettings {
   readonly timeoutMs?: number;
   /** Retry-After / retry_in_seconds of an injected rate limit (default 30). */
   readonly retryAfterSeconds?: number;
+  /**
+   * An injected rate limit says Retry-After as an HTTP-date (RFC 9110), as a proxy in front of monday may:
+   * the date and a Date header from the emulator's clock, and no retry_in_seconds in the body.
+   */
+  readonly retryAfterDate?: boolean;
 }
 
 export interface FaultDecision {
@@ -37,19 +43,11 @@ export interface FaultControl {
   clear(): void;
   readonly timeoutMs: number;
   readonly retryAfterSeconds: number;
+  readonly retryAfterDate: boolean;
 }
 
-// mulberry32: small, fast and good enough to make fault sequences reproducible
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The project's one seeded PRNG (mulberry32), as the demo's and the bench's: fault sequences replay from a seed.
+const generator = (seed: number): (() => number) => rng(seed).next;
 
 export const DEFAULT_TIMEOUT_MS = 120_000; // longer than the SDK's largest timeoutMs (60 s)
 
@@ -59,6 +57,7 @@ export class Faults implements FaultControl {
   private random: () => number;
   timeoutMs = DEFAULT_TIMEOUT_MS;
   retryAfterSeconds = 30;
+  retryAfterDate = false;
 
   constructor(seed: number) {
     this.random = generator(seed);
@@ -76,6 +75,7 @@ export class Faults implements FaultControl {
     if (settings.seed !== undefined) this.random = generator(settings.seed);
     if (settings.timeoutMs !== undefined) this.timeoutMs = settings.timeoutMs;
     if (settings.retryAfterSeconds !== undefined) this.retryAfterSeconds = settings.retryAfterSeconds;
+    if (settings.retryAfterDate !== undefined) this.retryAfterDate = settings.retryAfterDate;
   }
 
   queue(kind: FaultKind, count = 1, opts: { status?: ServerErrorStatus } = {}): void {

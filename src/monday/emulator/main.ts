@@ -21,6 +21,8 @@ const emulator = await startEmulator({
   boards: [PROSPECTS_BOARD],
   ...(values.budget === undefined ? {} : { complexityBudget: Number(values.budget) }),
   ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
+  // Webhook deliveries are signed as monday signs them, with the secret ladder serve verifies them with.
+  ...(process.env.MONDAY_SIGNING_SECRET ? { signingSecret: process.env.MONDAY_SIGNING_SECRET } : {}),
 });
 console.log(`monday emulator listening on ${emulator.url} (board ${PROSPECTS_BOARD.id} "${PROSPECTS_BOARD.name}")`);
 

@@ -2,10 +2,11 @@
 // whose function-valued fields graphql's default resolver calls with (args, context): a field that is not
 // modelled here resolves to undefined, which the schema turns into null or a non-null error, as it should.
 import type { ComplexityReading } from './complexity.js';
-import { type ColumnDef, columnSettings, displayValue } from './column-values.js';
+import { type ColumnDef, columnSettings, columnSettingsJson, displayValue } from './column-values.js';
 import { invalidArgument, invalidColumnValuesJson } from './errors.js';
 import { type ItemFilter, type ItemsPage, type ItemsQueryParams, itemsPage, nextItemsPage, decodeCursor } from './items-page.js';
-import type { Store, StoredBoard, StoredItem, StoredUpdate } from './store.js';
+import type { StatusLabelInput, Store, StoredBoard, StoredItem, StoredUpdate } from './store.js';
+import type { WebhookRecord, Webhooks } from './webhooks.js';
 
 export interface ResolverContext {
   readonly complexity: ComplexityReading;
@@ -19,11 +20,15 @@ const COLUMN_VALUE_TYPENAMES: Record<ColumnDef['type'], string> = {
 };
 
 export function columnView(column: ColumnDef): View {
-  const settings = columnSettings(column);
   return {
     id: column.id, title: column.title, type: column.type, description: null, width: null, archived: false,
-    settings, settings_str: JSON.stringify(settings), revision: '1',
+    settings: columnSettingsJson(column), settings_str: JSON.stringify(columnSettings(column)), revision: String(column.revision),
+    capabilities: { calculated: null, visibility: null },
   };
+}
+
+function webhookView(hook: WebhookRecord): View {
+  return { id: hook.id, board_id: hook.boardId, event: hook.event, config: hook.config };
 }
 
 function columnValueView(column: ColumnDef, item: StoredItem): View {
@@ -45,7 +50,7 @@ function columnValueView(column: ColumnDef, item: StoredItem): View {
 function updateView(update: StoredUpdate): View {
   return {
     id: update.id, body: update.body, text_body: update.textBody, created_at: update.createdAt, updated_at: update.createdAt,
-    edited_at: update.createdAt, creator_id: '1', item_id: update.itemId, likes: [], pinned_to_top: [], viewers: [], replies: [],
+    edited_at: update.createdAt, creator_id: update.creatorId, item_id: update.itemId, likes: [], pinned_to_top: [], viewers: [], replies: [],
   };
 }
 
@@ -123,8 +128,12 @@ function readColumnValues(value: unknown): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-export function queryRoot(store: Store): View {
+export function queryRoot(store: Store, webhooks: Webhooks): View {
   return {
+    webhooks: (args: { board_id: string }) => {
+      store.requireBoard(args.board_id);
+      return webhooks.list(args.board_id).map(webhookView);
+    },
     boards: (args: { ids?: readonly string[] | null; limit: number; page: number }) => {
       const boards = args.ids
         ? args.ids.map((id) => store.boards.get(id)).filter((b): b is StoredBoard => b !== undefined)
@@ -151,9 +160,28 @@ export function queryRoot(store: Store): View {
 
 interface WriteArgs { board_id: string; item_id?: string | null; create_labels_if_missing?: boolean | null }
 
-export function mutationRoot(store: Store): View {
+interface ColumnArgsIn { board_id: string; id?: string | null; title: string; after_column_id?: string | null }
+
+export function mutationRoot(store: Store, webhooks: Webhooks): View {
   const labels = (args: WriteArgs) => args.create_labels_if_missing === true;
   return {
+    create_column: (args: ColumnArgsIn & { column_type: string; defaults?: unknown }) => {
+      const defaults = args.defaults == null ? null : readJsonArgument(args.defaults) as { labels?: unknown } | null;
+      // The generic mutation takes a status column's labels as {"labels": [{label, color, index}]} (or the older
+      // {"labels": {"0": "…"}}); the typed create_status_column below is what Ladder sends.
+      const raw = defaults?.labels;
+      const statusLabels: StatusLabelInput[] | null = Array.isArray(raw) ? raw as StatusLabelInput[]
+        : raw && typeof raw === 'object' ? Object.entries(raw as Record<string, string>).map(([i, label]) => ({ label, color: 'explosive', index: Number(i) })) : null;
+      return columnView(store.createColumn(args.board_id, { id: args.id, title: args.title, type: args.column_type, labels: statusLabels, afterColumnId: args.after_column_id }));
+    },
+    create_status_column: (args: ColumnArgsIn & { defaults?: { labels: StatusLabelInput[] } | null }) => columnView(store.createColumn(args.board_id, {
+      id: args.id, title: args.title, type: 'status', labels: args.defaults?.labels ?? null, afterColumnId: args.after_column_id,
+    })),
+    update_status_column: (args: { board_id: string; id: string; revision: string; title?: string | null; settings?: { labels: StatusLabelInput[] } | null }) => columnView(
+      store.updateStatusColumn(args.board_id, args.id, args.revision, { title: args.title, labels: args.settings?.labels ?? null })),
+    create_webhook: async (args: { board_id: string; url: string; event: string; config?: unknown }) => webhookView(
+      await webhooks.create(store, args.board_id, args.url, args.event, args.config == null ? null : readJsonArgument(args.config))),
+    delete_webhook: (args: { id: string }) => webhookView(webhooks.delete(args.id)),
     complexity: (_args: unknown, context: ResolverContext) => context.complexity,
     change_multiple_column_values: (args: WriteArgs & { column_values: unknown }) => itemView(store, store.changeColumnValues(
       args.board_id, args.item_id, readColumnValues(args.column_values), { mode: 'json', createLabelsIfMissing: labels(args) })),

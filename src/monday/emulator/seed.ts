@@ -1,7 +1,8 @@
 // What a board looks like before the emulator starts: plain data, reusable by tests and the demo.
 
 /** Column types the emulator models. `name` is the item name; monday lists it as a column but not in column_values. */
-export type EmulatedColumnType = 'name' | 'text' | 'long_text' | 'numbers' | 'status';
+export const EMULATED_COLUMN_TYPES = ['name', 'text', 'long_text', 'numbers', 'status'] as const;
+export type EmulatedColumnType = (typeof EMULATED_COLUMN_TYPES)[number];
 
 export interface ColumnSeed {
   readonly id: string;

@@ -10,6 +10,8 @@ import { loadMondaySchema } from './schema.js';
 import { type BoardSeed, PROSPECTS_BOARD } from './seed.js';
 import { type EmulatorState, createState } from './state.js';
 import { Store, isoSeconds } from './store.js';
+import type { UpdateSnapshot } from './state.js';
+import { type DeliveryRecord, type WebhookRecord, Webhooks } from './webhooks.js';
 
 export interface EmulatorOptions {
   /** 0 (the default) picks a free port. */
@@ -28,6 +30,28 @@ export interface EmulatorOptions {
   readonly accountId?: number;
   /** Defaults to test/fixtures/monday/schema.graphql above this module. */
   readonly schemaPath?: string;
+  /** The app's signing secret: every webhook delivery carries an HS256 JWT signed with it (none: unsigned). */
+  readonly signingSecret?: string;
+  /** Real ms a webhook receiver has to answer before the attempt counts as a timeout (default 10 000). */
+  readonly webhookTimeoutMs?: number;
+  /**
+   * Retry failed webhook deliveries on a real timer (every second, for those due by `clock`). Default: on when
+   * no clock is given (the command-line emulator); tests pass a clock and call webhooks.deliverDue() themselves.
+   */
+  readonly webhookTimer?: boolean;
+}
+
+/** Who acts on the board, for the test hooks that play a person using monday. */
+export interface BoardUser { readonly userId: string | number }
+
+export interface EmulatorWebhooks {
+  list(boardId?: string): WebhookRecord[];
+  /** Every delivery, oldest first, with its attempts. */
+  readonly deliveries: readonly DeliveryRecord[];
+  /** Attempts the deliveries due by the emulator's clock (retries every minute); resolves when they are answered. */
+  deliverDue(): Promise<DeliveryRecord[]>;
+  /** Resolves once every attempt started so far was answered. */
+  settled(): Promise<void>;
 }
 
 export interface RequestRecord {
@@ -60,6 +84,15 @@ export interface Emulator {
   readonly faults: FaultControl;
   /** Every request received, oldest first. */
   readonly requests: readonly RequestRecord[];
+  readonly webhooks: EmulatorWebhooks;
+  /**
+   * Acts as a person on the board: sets a status column to `label` (a text column to that text; null clears it)
+   * as monday user `userId`. Webhooks fire as for a change made in monday's UI; resolves with their deliveries
+   * once each has had its first attempt.
+   */
+  changeColumn(itemId: string, columnId: string, label: string | null, as: BoardUser): Promise<DeliveryRecord[]>;
+  /** Posts an update on an item as monday user `userId` (its creator_id). */
+  postUpdate(itemId: string, body: string, as: BoardUser): UpdateSnapshot;
   close(): Promise<void>;
 }
 
@@ -89,8 +122,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const store = new Store(opts.boards ?? [PROSPECTS_BOARD], clock);
   const budget = new ComplexityBudget(opts.complexityBudget ?? DEFAULT_COMPLEXITY_BUDGET, clock);
   const faults = new Faults(opts.seed ?? 1);
-  const env: ExecutionEnv = { schema, store, budget };
   const accountId = opts.accountId ?? 1;
+  const webhooks = new Webhooks({ clock, signingSecret: opts.signingSecret, accountId, timeoutMs: opts.webhookTimeoutMs });
+  let triggered: DeliveryRecord[] | null = null;
+  store.onColumnChange = (change) => {
+    const fired = webhooks.onColumnChange(change);
+    triggered?.push(...fired);
+  };
+  const env: ExecutionEnv = { schema, store, budget, webhooks };
   const requests: RequestRecord[] = [];
   const held = new Set<{ timer: NodeJS.Timeout; res: ServerResponse }>();
 
@@ -172,7 +211,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return;
     }
     if (fault?.kind === 'serverError') return refuse(res, record, serverError(fault.status ?? 500));
-    if (fault?.kind === 'rateLimit') return refuse(res, record, rateLimited(faults.retryAfterSeconds));
+    if (fault?.kind === 'rateLimit') return refuse(res, record, rateLimited(faults.retryAfterSeconds, faults.retryAfterDate ? clock() : null));
     if (!authorization || (opts.tokens && !opts.tokens.includes(authorization))) return refuse(res, record, unauthorized());
     if (!parsed.ok) return refuse(res, record, parsed.refusal);
 
@@ -206,6 +245,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const { port } = server.address() as AddressInfo;
   const host = opts.host ?? '127.0.0.1';
   let closing: Promise<void> | undefined;
+  const retryTimer = (opts.webhookTimer ?? opts.clock === undefined) ? setInterval(() => { void webhooks.deliverDue(); }, 1000) : undefined;
+  retryTimer?.unref();
 
   return {
     url: `http://${host}:${port}/v2`,
@@ -213,7 +254,32 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     state: createState(store, budget),
     faults,
     requests,
+    webhooks: {
+      list: (boardId) => webhooks.list(boardId),
+      deliveries: webhooks.deliveries,
+      deliverDue: () => webhooks.deliverDue(),
+      settled: () => webhooks.settled(),
+    },
+    async changeColumn(itemId, columnId, label, as) {
+      const item = store.requireItem(itemId);
+      const column = store.requireBoard(item.boardId).columns.find((c) => c.id === columnId);
+      const value = label === null ? null : column?.type === 'status' ? { label } : label;
+      triggered = [];
+      let fired: DeliveryRecord[];
+      try {
+        store.changeColumnValues(item.boardId, itemId, { [columnId]: value }, { mode: 'json', createLabelsIfMissing: false, userId: String(as.userId) });
+      } finally {
+        fired = triggered;
+        triggered = null;
+      }
+      await webhooks.settled();
+      return fired;
+    },
+    postUpdate(itemId, body, as) {
+      return { ...store.createUpdate(itemId, body, String(as.userId)) };
+    },
     close() {
+      if (retryTimer) clearInterval(retryTimer);
       closing ??= new Promise<void>((resolve) => {
         for (const entry of held) {
           clearTimeout(entry.timer);

@@ -15,6 +15,7 @@ export interface BoardSnapshot {
     readonly type: EmulatedColumnType;
     /** Status columns: index → label, including labels added by create_labels_if_missing. */
     readonly labels: Readonly<Record<number, string>>;
+    readonly revision: number;
   }[];
   readonly groups: readonly { readonly id: string; readonly title: string }[];
 }
@@ -25,6 +26,8 @@ export interface UpdateSnapshot {
   readonly body: string;
   readonly textBody: string;
   readonly createdAt: string;
+  /** The monday user who posted it ('1', the token's user, for an update created through the API). */
+  readonly creatorId: string;
 }
 
 export interface EmulatorState {
@@ -54,7 +57,7 @@ export function createState(store: Store, budget: ComplexityBudget): EmulatorSta
       return {
         id: board.id,
         name: board.name,
-        columns: board.columns.map((c) => ({ id: c.id, title: c.title, type: c.type, labels: Object.fromEntries(c.labels) })),
+        columns: board.columns.map((c) => ({ id: c.id, title: c.title, type: c.type, labels: Object.fromEntries(c.labels), revision: c.revision })),
         groups: board.groups.map((g) => ({ ...g })),
       };
     },
