@@ -2,6 +2,8 @@
 // one table says what each means to a person at a terminal. Expected trouble (bad input, a file that cannot be
 // written, a busy or read-only database, a port in use) is exit 2 with a message naming what is wrong and what
 // would work; never a stack trace. Only a bug is exit 1, "unexpected error".
+import { LeaseLostError, PushBusyError } from '../monday/lease.js';
+import { LeaseBusyError, LeaseTakenOverError } from '../store/lease.js';
 import { BadInputError, RefusedError } from '../engine/errors.js';
 import { MachineVersionError } from '../engine/upgrade.js';
 import { ImportFileError } from '../intake/errors.js';
@@ -70,7 +72,9 @@ export function exitOf(err: unknown): Exit {
     return { code: EXIT.input, kind: e.name, message: e.message, field };
   }
   if (err instanceof RefusedError) return { code: EXIT.refused, kind: e.name, message: e.message, field: null };
-  if (err instanceof PushIncompleteError || e?.name === 'PushBusyError' || e?.name === 'LeaseLostError') return { code: EXIT.push, kind: e.name, message: e.message, field: null };
+  if (err instanceof PushIncompleteError || err instanceof PushBusyError || err instanceof LeaseLostError) return { code: EXIT.push, kind: e.name, message: e.message, field: null };
+  // Another sweep (or a push) at work, or this one's lease taken over: an environment state, run it again later.
+  if (err instanceof LeaseBusyError || err instanceof LeaseTakenOverError) return { code: EXIT.input, kind: e.name, message: e.message, field: null };
   if (err instanceof DifferenceError || e?.name === 'StaleDiagramsError') return { code: EXIT.difference, kind: e.name, message: e.message, field: null };
   // A command of src/cli/ may still say its own exit code on an error it builds (Object.assign(err, { exitCode })).
   const own = (err as { exitCode?: unknown }).exitCode;

@@ -1,7 +1,7 @@
 // A sweep as every door runs it (`ladder sweep`, the server's routine, POST /api/sweep): one at a time under the
 // `sweep` lease, whichever process or host runs it, and recorded in `runs` with the instant it swept as of (so the
 // routine knows whether a scheduled sweep was missed, and `ladder runs` shows who swept when).
-import { acquireLease, SWEEP_LEASE } from '../store/lease.js';
+import { acquireLease, LeaseTakenOverError, SWEEP_LEASE } from '../store/lease.js';
 import { startRun } from '../store/runs.js';
 import type { Engine } from './engine.js';
 import type { SweepOptions, SweepResult } from './sweep.js';
@@ -36,7 +36,11 @@ export async function recordedSweep(engine: Engine, o: RecordedSweepOptions): Pr
     if (why) return { status: 'skipped', why };
     const run = startRun(engine.store, o.command, { asOf: o.now });
     try {
-      const result = await (o.sweepWith ?? engine.sweepAsync)({ now: o.now, as: o.as, batchSize: o.batchSize, source: o.source, onProgress: (p) => { lease.beat(); o.onProgress?.(p); } });
+      const result = await (o.sweepWith ?? engine.sweepAsync)({ now: o.now, as: o.as, batchSize: o.batchSize, source: o.source, onProgress: (p) => {
+        // Presumed dead and taken over: stop after the committed batch; the new holder sweeps the rest.
+        if (!lease.beat()) throw new LeaseTakenOverError(SWEEP_LEASE, `this sweep stopped after ${p.fired} timers; the other one fires the rest`);
+        o.onProgress?.(p);
+      } });
       const detail = describeSweep(result);
       run.end('done', detail);
       return { status: 'done', result, detail };

@@ -2,7 +2,7 @@
 // printed once and only its SHA-256 hash is kept: 32 random bytes cannot be guessed, so a slow password hash would
 // add nothing (those stretch low-entropy passwords). Adding, re-issuing and revoking go through the engine.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { userTokens } from '../store/schema.js';
 import { BadInputError } from './errors.js';
 import type { EngineCore, Source } from './engine.js';
@@ -77,25 +77,34 @@ export function makeUsers(core: EngineCore) {
   }
 
   /** Who a token belongs to, with the role the settings give them now; null for an unknown or revoked token. */
-  function userByToken(token: string): { name: string; role: UserRole; tokenId: number } | null {
+  function userByToken(token: string): { name: string; role: UserRole; tokenId: number; sessionGeneration: number } | null {
     if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
     const hash = hashToken(token);
     const row = db.select().from(userTokens).where(and(eq(userTokens.hash, hash), isNull(userTokens.revokedAt))).get();
     // The index found it by hash; compared again in constant time all the same.
     if (!row || !timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))) return null;
-    return withRole(row.user, row.id);
+    return withRole(row.user, row.id, row.sessionGeneration);
   }
 
-  /** The same for a session that remembers which token opened it: null once that token is revoked. */
-  function userByTokenId(id: number, name: string): { name: string; role: UserRole; tokenId: number } | null {
+  /**
+   * The same for a session that remembers which token opened it, in which generation: null once that token is
+   * revoked, or once its sessions were ended (signing out starts a new generation).
+   */
+  function userByTokenId(id: number, name: string, generation: number): { name: string; role: UserRole; tokenId: number; sessionGeneration: number } | null {
     const row = db.select().from(userTokens).where(and(eq(userTokens.id, id), isNull(userTokens.revokedAt))).get();
-    return row && row.user === name ? withRole(row.user, row.id) : null;
+    if (!row || row.user !== name || row.sessionGeneration !== generation) return null;
+    return withRole(row.user, row.id, row.sessionGeneration);
   }
 
-  function withRole(name: string, tokenId: number) {
+  /** Signing out: every session opened with this token so far is over (the token itself stays valid). */
+  function endSessions(tokenId: number): void {
+    core.write(() => { db.update(userTokens).set({ sessionGeneration: sql`${userTokens.sessionGeneration} + 1` }).where(eq(userTokens.id, tokenId)).run(); });
+  }
+
+  function withRole(name: string, tokenId: number, sessionGeneration: number) {
     const settings: Settings = core.current().settings;
     const role = roleOf(settings, name);
-    return role ? { name, role, tokenId } : null;
+    return role ? { name, role, tokenId, sessionGeneration } : null;
   }
 
   function listUsers(): UserView[] {
@@ -110,5 +119,5 @@ export function makeUsers(core: EngineCore) {
       .map(([name, role]) => ({ name, role, mondayUser: mondayOf.get(name) ?? null, tokens: byUser.get(name)?.n ?? 0, since: byUser.get(name)?.since ?? null }));
   }
 
-  return { addUser, issueToken, revokeUser, userByToken, userByTokenId, listUsers };
+  return { addUser, issueToken, revokeUser, userByToken, userByTokenId, endSessions, listUsers };
 }

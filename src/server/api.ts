@@ -2,10 +2,10 @@
 // identity from their token (never from the request); every refusal is the engine's own explanation, recorded.
 // Bodies are checked with zod here only for their shape (what is an event, what is an account); the event
 // itself is checked by the engine's one schema, the same for every door.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
 import type { Ladder } from '../ladder.js';
@@ -41,6 +41,12 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown, where: string)
 function guard(o: { roles?: readonly string[]; types?: readonly string[] } = {}): onRequestAsyncHookHandler {
   return async (req, reply) => {
     if (!requireRole(req, reply, o.roles)) return reply;
+    // The review page's session cookie is for the page (whose forms carry a CSRF token); the API's writes need the
+    // token itself, so a page another site opens in the user's browser can never write through the API.
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.caller?.via === 'session') {
+      return reply.status(401).header('WWW-Authenticate', 'Bearer realm="ladder"')
+        .send({ error: { kind: 'Unauthenticated', message: 'the API takes an API token (Authorization: Bearer …); the review page\'s session is for its own forms', field: 'Authorization' } });
+    }
     if (!o.types) return;
     const length = req.headers['content-length'];
     const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
@@ -57,11 +63,15 @@ function guard(o: { roles?: readonly string[]; types?: readonly string[] } = {})
 const callerOf = (req: FastifyRequest): Caller => req.caller!;
 const JSON_BODY = ['application/json'];
 
-/** Fields a caller may not send: who acts comes from the token. */
-const IDENTITY_FIELDS = ['by', 'role'] as const;
-function refuseIdentity(body: Record<string, unknown>): void {
-  for (const f of IDENTITY_FIELDS) {
-    if (Object.hasOwn(body, f)) throw new BadInputError(`${f}: not accepted over HTTP: who acts (and their role) comes from the API token`, f);
+/**
+ * Fields a caller may not send: who acts comes from the token, and when is the server's clock. An event dated by
+ * its sender could be placed before a deadline that has passed (a review SLA breach never recorded); when a
+ * signal was seen is its own field (`signal.at`), checked by the engine.
+ */
+const SERVER_FIELDS = { by: 'who acts comes from the API token', role: 'the role is the API token\'s user\'s', at: 'an event is dated by the server\'s clock (when a signal was seen is signal.at)' } as const;
+function refuseIdentity(body: Record<string, unknown>, fields: readonly (keyof typeof SERVER_FIELDS)[] = ['by', 'role']): void {
+  for (const f of fields) {
+    if (Object.hasOwn(body, f)) throw new BadInputError(`${f}: not accepted over HTTP: ${SERVER_FIELDS[f]}`, f);
   }
 }
 
@@ -86,6 +96,13 @@ const ListQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 }).strict();
 
+/** Query strings: one value each (a repeated parameter is an array, refused naming it), only the known ones. */
+const flag = z.enum(['1', '0', 'true', 'false'], { message: 'expected 1, 0, true or false, once' }).optional();
+const isOn = (v: string | undefined) => v === '1' || v === 'true';
+const HistoryQuery = z.object({ refusals: flag }).strict();
+const ImportQuery = z.object({ dryRun: flag, name: z.string({ message: 'expected one file name' }).min(1).max(100).optional() }).strict();
+const ReportQuery = z.object({ week: z.string({ message: 'expected one ISO week such as 2026-W14' }).max(10).optional() }).strict();
+
 const NoteBody = z.object({ text: z.string().min(1).max(1_000_000), name: z.string().max(200).optional() }).strict();
 
 /** The version in an ETag: `"v12"`. If-Match takes it back (also a bare number). */
@@ -97,13 +114,37 @@ function versionFromIfMatch(header: string | undefined): number | undefined {
   return Number(m[1]);
 }
 
-/** An Idempotency-Key header makes a retried POST record nothing twice (scoped to the caller). */
-function idempotencyKeyOf(req: FastifyRequest, caller: Caller): string | undefined {
-  const raw = req.headers['idempotency-key'];
-  if (raw === undefined) return undefined;
-  const key = Array.isArray(raw) ? raw[0] : raw;
-  if (!key || key.length > 200 || !/^[\x21-\x7e]+$/.test(key)) throw new BadInputError('Idempotency-Key: 1 to 200 visible ASCII characters', 'Idempotency-Key');
-  return `api:${caller.name}:${key}`;
+/** JSON with its object keys sorted: the same request gives the same text whatever order its fields came in. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** An Idempotency-Key used again for a different request: 422, nothing recorded (the first request's result stands). */
+class IdempotencyKeyReusedError extends Error {
+  readonly statusCode = 422;
+  readonly code = 'IdempotencyKeyReused';
+}
+
+/**
+ * An Idempotency-Key header makes a retried POST record nothing twice. The key is scoped to the caller and carries
+ * a fingerprint of the request (account and body): a retry finds the first one's event and gets its result; the
+ * same key sent with another request is refused (422) instead of answering with the first one's result.
+ */
+function makeIdempotency(ladder: Ladder) {
+  const seen = ladder.store.sqlite.prepare('select idempotency_key from events where idempotency_key >= ? and idempotency_key < ? limit 1').pluck();
+  return (req: FastifyRequest, caller: Caller, request: unknown): string | undefined => {
+    const raw = req.headers['idempotency-key'];
+    if (raw === undefined) return undefined;
+    const key = Array.isArray(raw) ? raw[0] : raw;
+    if (!key || key.length > 200 || !/^[\x21-\x7e]+$/.test(key)) throw new BadInputError('Idempotency-Key: 1 to 200 visible ASCII characters', 'Idempotency-Key');
+    const base = `api:${caller.name}:${key}#`;
+    const full = `${base}${createHash('sha256').update(canonical(request)).digest('hex').slice(0, 32)}`;
+    const first = seen.get(base, `${base}\uffff`) as string | undefined;
+    if (first !== undefined && first !== full) throw new IdempotencyKeyReusedError(`Idempotency-Key: ${JSON.stringify(key)} was used for another request (another account or other fields); use a new key for a new request`);
+    return full;
+  };
 }
 
 /**
@@ -124,6 +165,7 @@ function notFound(reply: FastifyReply, account: string) {
 }
 
 export function registerApi(app: FastifyInstance, ladder: Ladder): void {
+  const idempotencyKeyOf = makeIdempotency(ladder);
   const engine = ladder.engine;
   const actorOf = (c: Caller) => ({ by: c.name, role: c.role });
   /** The stored version of an account, or undefined when it is not on the ladder (cheaper than restoring it). */
@@ -154,10 +196,11 @@ export function registerApi(app: FastifyInstance, ladder: Ladder): void {
     return reply.header('ETag', etagOf(s.version)).send(s);
   });
 
-  app.get<{ Params: { account: string }; Querystring: { refusals?: string } }>('/api/accounts/:account/history', readers, async (req, reply) => {
+  app.get<{ Params: { account: string } }>('/api/accounts/:account/history', readers, async (req, reply) => {
+    const q = parseBody(HistoryQuery, req.query, 'query');
     const account = accountKey(req.params.account);
     if (stored(account) === undefined) return notFound(reply, account);
-    return accountHistory(engine, account, { refusals: req.query.refusals === '1' || req.query.refusals === 'true' });
+    return accountHistory(engine, account, { refusals: isOn(q.refusals) });
   });
 
   // Who may add an account is the engine's rule (its refusal is recorded): any caller reaches it.
@@ -168,7 +211,7 @@ export function registerApi(app: FastifyInstance, ladder: Ladder): void {
     refuseIdentity(body);
     const b = parseBody(AccountBody, body, 'body');
     const r = engine.batch((ops) => ops.addAccount({ domain: accountKey(b.domain), name: b.name, hq: b.hq, tier: b.tier as never, icpScore: b.icpScore },
-      { ...actorOf(c), at: req.now, now: req.now, source: 'api', idempotencyKey: idempotencyKeyOf(req, c) }));
+      { ...actorOf(c), at: req.now, now: req.now, source: 'api', idempotencyKey: idempotencyKeyOf(req, c, { route: 'accounts', ...b }) }));
     return sendOutcome(reply, r, true);
   });
 
@@ -176,16 +219,16 @@ export function registerApi(app: FastifyInstance, ladder: Ladder): void {
     const c = callerOf(req);
     const raw = req.body;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new BadInputError('body: expected a JSON object: { "type": "CRO_CONFIRM", … } (the event\'s own fields beside type)', 'body');
-    refuseIdentity(raw as Record<string, unknown>);
+    refuseIdentity(raw as Record<string, unknown>, ['by', 'role', 'at']);
     const { expectedVersion: inBody, ...event } = parseBody(EventBody, raw, 'body');
     const fromHeader = versionFromIfMatch(req.headers['if-match']);
     if (inBody !== undefined && fromHeader !== undefined && inBody !== fromHeader) throw new BadInputError(`expectedVersion: ${inBody} disagrees with If-Match ${fromHeader}`, 'expectedVersion');
     const account = accountKey(req.params.account);
     const expected = inBody ?? fromHeader;
-    const idempotencyKey = idempotencyKeyOf(req, c);
+    const idempotencyKey = idempotencyKeyOf(req, c, { route: 'events', account, event, expected });
     // The engine compares the version before it fires the account's due timers (time passing is not a conflict).
     if (stored(account) === undefined) return notFound(reply, account);
-    const r = engine.submit({ account, source: 'api', now: req.now, idempotencyKey, expectedVersion: expected, event: { at: req.now, ...event, ...actorOf(c) } as never });
+    const r = engine.submit({ account, source: 'api', now: req.now, idempotencyKey, expectedVersion: expected, event: { ...event, at: req.now, ...actorOf(c) } as never });
     return sendOutcome(reply, r);
   });
 
@@ -208,20 +251,21 @@ export function registerApi(app: FastifyInstance, ladder: Ladder): void {
   // An import file (text/csv, or a JSON array of rows): the LQ 6 gate, as `ladder import`. ?dryRun=1 reports
   // the buckets without writing. The body is written to a private temporary file the importer streams; its
   // path never reaches an answer (errors and escalations name the upload instead).
-  app.post<{ Querystring: { dryRun?: string; name?: string } }>('/api/imports', {
+  app.post('/api/imports', {
     bodyLimit: 50 * 1_048_576, ...guarded({ roles: ['sales.ops', 'cro'], types: ['text/csv', ...JSON_BODY] }),
   }, async (req, reply) => {
     const c = callerOf(req);
     const csv = typeof req.body === 'string';
     if (!csv && !Array.isArray(req.body)) throw new BadInputError('body: expected a CSV file (Content-Type: text/csv) or a JSON array of rows', 'body');
     const dir = mkdtempSync(join(tmpdir(), 'ladder-import-'));
-    const name = (req.query.name ?? `upload-${randomBytes(4).toString('hex')}`).replace(/[^\w.-]/g, '_').replace(/\.(csv|json)$/i, '');
+    const q = parseBody(ImportQuery, req.query, 'query');
+    const name = (q.name ?? `upload-${randomBytes(4).toString('hex')}`).replace(/[^\w.-]/g, '_').replace(/\.(csv|json)$/i, '');
     const file = `${name}.${csv ? 'csv' : 'json'}`;
     const path = join(dir, file);
     const scrub = <T>(x: T): T => JSON.parse(JSON.stringify(x).split(JSON.stringify(path).slice(1, -1)).join(file)) as T;
     try {
       writeFileSync(path, csv ? (req.body as string) : JSON.stringify(req.body), { mode: 0o600 });
-      const report = await importFile(engine, { path, name: file, now: req.now, actor: actorOf(c), dryRun: req.query.dryRun === '1' || req.query.dryRun === 'true' });
+      const report = await importFile(engine, { path, name: file, now: req.now, actor: actorOf(c), dryRun: isOn(q.dryRun) });
       return reply.status(200).send(scrub({ ...report, file }));
     } catch (err) {
       if (err instanceof ImportFileError) err.message = err.message.split(path).join(file);
@@ -245,9 +289,10 @@ export function registerApi(app: FastifyInstance, ladder: Ladder): void {
   });
 
   // The Chief of Staff's weekly report (JSON here; the page is /report) and the diagram.
-  app.get<{ Querystring: { week?: string } }>('/api/report', readers, async (req) => {
+  app.get('/api/report', readers, async (req) => {
+    const { week } = parseBody(ReportQuery, req.query, 'query');
     const { weeklyReport } = await import('../report/report.js');
-    return weeklyReport(engine, { now: req.now, week: req.query.week });
+    return weeklyReport(engine, { now: req.now, week });
   });
 
   app.get('/diagram.svg', readers, async (_req, reply) => {
@@ -256,10 +301,11 @@ export function registerApi(app: FastifyInstance, ladder: Ladder): void {
     return reply.type('image/svg+xml').send(set['ladder.svg']);
   });
 
-  app.get<{ Querystring: { week?: string } }>('/report', readers, async (req, reply) => {
+  app.get('/report', readers, async (req, reply) => {
+    const { week } = parseBody(ReportQuery, req.query, 'query');
     const [{ lifecycleSvg, renderReportHtml }, { weeklyReport }] = await Promise.all([import('../report/html.js'), import('../report/report.js')]);
-    const report = weeklyReport(engine, { now: req.now, week: req.query.week });
-    const html = renderReportHtml(report, await lifecycleSvg(engine.machine, engine.rules, report), { db: ladder.path, now: req.now });
+    const report = weeklyReport(engine, { now: req.now, week });
+    const html = renderReportHtml(report, await lifecycleSvg(engine.machine, engine.rules, report), { db: basename(ladder.path), now: req.now });
     // The report page is one self-contained file with its own inline style; it runs no script.
     return reply.type('text/html; charset=utf-8')
       .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")

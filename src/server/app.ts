@@ -164,7 +164,7 @@ export function authenticate(ladder: Ladder, req: FastifyRequest): Caller | null
   if (raw) {
     const session = readSession(req, raw);
     if (!session) return null;
-    const user = ladder.engine.userByTokenId(session.tokenId, session.name);
+    const user = ladder.engine.userByTokenId(session.tokenId, session.name, session.generation);
     return user ? { ...user, via: 'session' } : null;
   }
   return null;
@@ -175,19 +175,20 @@ export const SESSION_COOKIE = 'ladder_session';
 export const SESSION_MS = 8 * 3_600_000;
 
 /**
- * A session is the user, the id of the token they logged in with, and its expiry, signed with the server's
- * secret (never the token itself): revoking the token ends the session at the next request.
+ * A session is the user, the id of the token they logged in with, its expiry and the token's session generation,
+ * signed with the server's secret (never the token itself): revoking the token, or signing out (a new
+ * generation), ends the session at the next request.
  */
-export function sessionValue(name: string, tokenId: number, now: number): string {
-  return `${name}|${tokenId}|${now + SESSION_MS}`;
+export function sessionValue(name: string, tokenId: number, now: number, generation = 0): string {
+  return `${name}|${tokenId}|${now + SESSION_MS}|${generation}`;
 }
 
-function readSession(req: FastifyRequest, raw: string): { name: string; tokenId: number } | null {
+function readSession(req: FastifyRequest, raw: string): { name: string; tokenId: number; generation: number } | null {
   const unsigned = req.unsignCookie(raw);
   if (!unsigned.valid || !unsigned.value) return null;
-  const [name, id, until] = unsigned.value.split('|');
-  if (!name || !id || !until || !/^\d+$/.test(id) || !/^\d{1,15}$/.test(until) || Number(until) < Date.parse(req.now)) return null;
-  return { name, tokenId: Number(id) };
+  const [name, id, until, generation] = unsigned.value.split('|');
+  if (!name || !id || !until || !generation || !/^\d{1,15}$/.test(id) || !/^\d{1,15}$/.test(until) || !/^\d{1,9}$/.test(generation) || Number(until) < Date.parse(req.now)) return null;
+  return { name, tokenId: Number(id), generation: Number(generation) };
 }
 
 /** 401 unless someone is calling; 403 (saying which roles may) unless their role is one of `roles`. */

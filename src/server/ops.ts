@@ -8,10 +8,14 @@ import type { Ladder } from '../ladder.js';
 
 type Row = Record<string, unknown>;
 
-/** The last run of each routine (the server's own, or a CLI's), from the runs table. */
-export function lastRuns(ladder: Ladder): Record<'sweep' | 'push', { command: string; startedAt: string; endedAt: string | null; outcome: string | null } | null> {
-  const q = ladder.store.sqlite.prepare("select command, started_at as startedAt, ended_at as endedAt, outcome from runs where command like ? order by id desc limit 1");
-  const last = (pattern: string) => (q.get(pattern) as { command: string; startedAt: string; endedAt: string | null; outcome: string | null } | undefined) ?? null;
+/**
+ * The last run of each routine (the server's own, or a CLI's), from the runs table: when, as of when, and how it
+ * ended. Not the command line, which names who ran it (this answer needs no token).
+ */
+type LastRun = { startedAt: string; endedAt: string | null; asOf: string | null; outcome: string | null };
+export function lastRuns(ladder: Ladder): Record<'sweep' | 'push', LastRun | null> {
+  const q = ladder.store.sqlite.prepare('select started_at as startedAt, ended_at as endedAt, as_of as asOf, outcome from runs where command like ? order by id desc limit 1');
+  const last = (pattern: string) => (q.get(pattern) as LastRun | undefined) ?? null;
   return { sweep: last('%sweep%'), push: last('%monday push%') };
 }
 

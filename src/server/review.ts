@@ -232,7 +232,7 @@ export function registerReview(app: FastifyInstance, ladder: Ladder, o: ReviewOp
         csrf, error: 'That token is not valid: it is unknown or was revoked. Paste the whole token (it starts with ldr_) as ladder user add printed it.',
       }));
     }
-    void reply.setCookie(SESSION_COOKIE, sessionValue(user.name, user.tokenId, Date.parse(req.now)), {
+    void reply.setCookie(SESSION_COOKIE, sessionValue(user.name, user.tokenId, Date.parse(req.now), user.sessionGeneration), {
       ...cookieBase(req), signed: true, path: '/', maxAge: Math.floor(SESSION_MS / 1000),
     });
     void reply.clearCookie(LOGIN_COOKIE, { path: '/login' });
@@ -243,6 +243,8 @@ export function registerReview(app: FastifyInstance, ladder: Ladder, o: ReviewOp
     const c = req.caller;
     if (c?.via !== 'session') return reply.redirect('/login', 303);
     if (!csrfOk(req)) return forged(reply, pageUser(req, c), { href: '/review', text: 'Back to the review page' });
+    // Over on the server too: a copy of the cookie no longer opens anything (the token itself stays valid).
+    if (c.tokenId !== undefined) ladder.engine.endSessions(c.tokenId);
     void reply.clearCookie(SESSION_COOKIE, { path: '/' });
     void reply.clearCookie(FLASH_COOKIE, { path: '/review' });
     return reply.redirect('/login', 303);

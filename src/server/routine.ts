@@ -33,7 +33,8 @@ export type PushSummary = { outcome: 'done' | 'failed' | 'idle'; detail: string 
 /** Throws a busy error (LeaseBusyError, or the push's PushBusyError) when another push holds the lease. */
 export type PushOnce = () => Promise<PushSummary>;
 
-export type RunReport = { job: 'sweep' | 'push'; outcome: RunOutcome; detail: string; asOf: string };
+/** `again`: the run did not happen (a held lease, a failure) and is tried again at the next wake. */
+export type RunReport = { job: 'sweep' | 'push'; outcome: RunOutcome; detail: string; asOf: string; again?: boolean };
 
 export type RoutineOptions = {
   /** The clock (ms): real time in the server (shifted by `ladder serve --now`); tests move it. */
@@ -126,9 +127,9 @@ export function startRoutine(ladder: Ladder, o: RoutineOptions): Routine {
       log.info({ routine: 'sweep', asOf, fired: r.result.fired, transitions: r.result.transitions }, `routine: sweep as of ${asOf}: ${r.detail}`);
       return { job: 'sweep', outcome: 'done', detail: r.detail, asOf };
     } catch (err) {
-      if (err instanceof LeaseBusyError) return skipped('sweep', SWEEP_COMMAND, startedAt, asOf, `another sweep is running: ${err.message}`);
+      if (err instanceof LeaseBusyError) return { ...skipped('sweep', SWEEP_COMMAND, startedAt, asOf, `another sweep is running: ${err.message}`), again: true };
       log.error({ err, routine: 'sweep', asOf }, `routine: sweep as of ${asOf} failed: ${messageOf(err)}`);
-      return { job: 'sweep', outcome: 'failed', detail: messageOf(err), asOf };
+      return { job: 'sweep', outcome: 'failed', detail: messageOf(err), asOf, again: true };
     }
   }
 
@@ -166,7 +167,13 @@ export function startRoutine(ladder: Ladder, o: RoutineOptions): Routine {
       if (!s.enabled) return out;
       const cron = cronOf(s);
       const next = cron.nextRun(new Date(from))?.getTime();
-      if (next !== undefined && next <= nowMs) out.push(await sweepRun(nowMs, slotAt(cron, nowMs)));
+      if (next !== undefined && next <= nowMs) {
+        const r = await sweepRun(nowMs, slotAt(cron, nowMs));
+        out.push(r);
+        // Another sweep held the lease, or this one failed: the slot is not done, so the next wake (within a
+        // minute) tries again; once a sweep covers it, the attempt is skipped as done.
+        if (r.again) anchor = from;
+      }
       if (o.pushOnce && nowMs - lastPushAt >= s.pushEveryMinutes * 60_000) {
         lastPushAt = nowMs;
         const r = await pushRun(nowMs);

@@ -139,7 +139,7 @@ export function registerMondayWebhook(app: FastifyInstance, o: ServerOptions): v
     }
     const ev = parsed.data.event;
     // The token was signed for one user's change: a body claiming another user's is not monday's.
-    if (checked.payload.userId !== undefined && String(checked.payload.userId) !== ev.userId) {
+    if (String(checked.payload.userId) !== ev.userId) {
       req.log.warn({ webhook: 'refused' }, 'monday webhook: 401: the body\'s userId is not the token\'s');
       return unauthorized(reply);
     }
@@ -177,7 +177,15 @@ export function registerMondayWebhook(app: FastifyInstance, o: ServerOptions): v
     if (item.kind === 'unavailable') return { outcome: 'unavailable', detail: `the item could not be re-read from monday (${item.why}); monday retries the delivery` };
     if (item.kind === 'gone') return record(ev, cfg, { ...base, outcome: 'ignored', detail: `item ${ev.pulseId} is not on the board any more` });
     // The board is the truth: a delivery that no longer matches it (changed again, or reset) is not acted on.
-    if (item.decision !== label) return record(ev, cfg, { ...base, outcome: 'ignored', detail: `the decision column now shows "${item.decision}", not "${label}": a later change is its own delivery` });
+    if (item.decision !== label) {
+      // Emptied before Ladder read it (Ladder's reset after an earlier decision, or a person): nothing else will act
+      // on this change, so the CRO is told it was not applied. Another value is a later change, its own delivery.
+      if (item.decision === '') {
+        return record(ev, cfg, { ...base, outcome: 'ignored', detail: `the decision column was emptied before "${label}" was read`,
+          reply: `Ladder did not apply "${label}" by ${user}: the CRO decision column was emptied before Ladder read it (Ladder clears it after each decision). Set it to "${label}" again to apply it.` });
+      }
+      return record(ev, cfg, { ...base, outcome: 'ignored', detail: `the decision column now shows "${item.decision}", not "${label}": a later change is its own delivery` });
+    }
     const l = cfg.labels.croDecision;
     const type = label === l.confirm ? 'CRO_CONFIRM' : label === l.dispute ? 'CRO_DISPUTE' : label === l.flag ? 'CRO_FLAG' : null;
     if (!type) {
@@ -196,10 +204,14 @@ export function registerMondayWebhook(app: FastifyInstance, o: ServerOptions): v
     }
     let reason: string | null = null;
     if (type === 'CRO_DISPUTE') {
-      reason = item.updates.find((u) => u.creatorId === ev.userId && u.text.trim() !== '' && !MARKER.test(u.text))?.text.trim() ?? null;
+      // The CRO's update written while the account is at this review: an older one (a reason given at an earlier
+      // review) is not a reason for this dispute.
+      const since = Date.parse((ladder.engine.load(account)!.snapshot.context as { substateEnteredAt?: string | null }).substateEnteredAt ?? '');
+      reason = item.updates.find((u) => u.creatorId === ev.userId && u.text.trim() !== '' && !MARKER.test(u.text)
+        && (Number.isNaN(since) || (u.createdAt !== null && Date.parse(u.createdAt) >= since)))?.text.trim() ?? null;
       if (!reason) {
         return record(ev, cfg, { ...base, account, outcome: 'refused', detail: 'a dispute needs a reason: no update by the CRO on the item', reset: true,
-          reply: `Ladder did not apply "${label}" by ${user}: a dispute needs a reason (HO 4.3: it is kept for signal calibration). Post an update on this item saying why, then set the CRO decision to "${label}" again.` });
+          reply: `Ladder did not apply "${label}" by ${user}: a dispute needs a reason (HO 4.3: it is kept for signal calibration), written since the account came to this review. Post an update on this item saying why, then set the CRO decision to "${label}" again.` });
       }
     }
     return record(ev, cfg, { ...base, account, outcome: 'applied', detail: '' }, { type, reason, now: req.now });
@@ -256,7 +268,7 @@ export function registerMondayWebhook(app: FastifyInstance, o: ServerOptions): v
   }
 
   type Reread =
-    | { kind: 'item'; domain: string | null; decision: string; updates: { creatorId: string; text: string }[] }
+    | { kind: 'item'; domain: string | null; decision: string; updates: { creatorId: string; text: string; createdAt: string | null }[] }
     | { kind: 'gone' } | { kind: 'unavailable'; why: string };
 
   /** The item as monday has it now: its Domain, the decision column's value and its latest updates (newest first). */
@@ -268,15 +280,15 @@ export function registerMondayWebhook(app: FastifyInstance, o: ServerOptions): v
       return { kind: 'unavailable', why: (err as Error).message };
     }
     const out = await transport.request(`query WebhookItem($ids: [ID!], $cols: [String!]) { ${COMPLEXITY}
-      items(ids: $ids, exclude_nonactive: true) { id board { id } column_values(ids: $cols) { id text } updates(limit: 25) { id creator_id text_body } } }`,
+      items(ids: $ids, exclude_nonactive: true) { id board { id } column_values(ids: $cols) { id text } updates(limit: 25) { id creator_id text_body created_at } } }`,
     { ids: [itemId], cols: [cfg.columns.domain, cfg.columns.croDecision] });
     if (out.kind !== 'done') return { kind: 'unavailable', why: out.reason };
-    const it = ((out.data.items ?? []) as ({ id: string; board: { id: string } | null; column_values: { id: string; text: string | null }[]; updates: { creator_id: string | null; text_body: string | null }[] | null } | null)[])[0];
+    const it = ((out.data.items ?? []) as ({ id: string; board: { id: string } | null; column_values: { id: string; text: string | null }[]; updates: { creator_id: string | null; text_body: string | null; created_at: string | null }[] | null } | null)[])[0];
     if (!it || it.board?.id !== cfg.boardId) return { kind: 'gone' };
     const text = (id: string) => it.column_values.find((c) => c.id === id)?.text ?? null;
     return {
       kind: 'item', domain: text(cfg.columns.domain), decision: text(cfg.columns.croDecision) ?? '',
-      updates: (it.updates ?? []).map((u) => ({ creatorId: String(u.creator_id ?? ''), text: u.text_body ?? '' })),
+      updates: (it.updates ?? []).map((u) => ({ creatorId: String(u.creator_id ?? ''), text: u.text_body ?? '', createdAt: u.created_at ?? null })),
     };
   }
 }
@@ -294,7 +306,8 @@ function tokenOf(req: FastifyRequest): string | null {
 async function verify(token: string, secret: string, audience: string | null, clock: () => number): Promise<{ ok: true; payload: JWTPayload } | { ok: false; why: string }> {
   try {
     const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
-      algorithms: ['HS256'], requiredClaims: ['exp'], currentDate: new Date(clock()), clockTolerance: CLOCK_TOLERANCE_S,
+      // A delivery's token names the user who made the change: the body's userId must be that one.
+      algorithms: ['HS256'], requiredClaims: audience ? ['exp', 'userId'] : ['exp'], currentDate: new Date(clock()), clockTolerance: CLOCK_TOLERANCE_S,
       ...(audience ? { audience } : {}),
     });
     return { ok: true, payload };

@@ -26,12 +26,18 @@ export type HeldLease = {
 
 /** The lease is held by a live process; nothing was done. */
 export class LeaseBusyError extends Error {
-  // A busy database is an environment problem (src/cli/exits.ts): exit 2, run it again later.
-  readonly exitCode = 2;
   constructor(readonly lease: string, readonly holder: LeaseHolder, readonly holderCommand: string | null, readonly waitedMs: number, advice?: string) {
     const waited = waitedMs > 0 ? `; waited ${Math.round(waitedMs / 100) / 10} s for it` : '';
     super(`the ${lease} lease is held by ${describeHolder(holder, holderCommand)}${waited}${advice ? `. ${advice}` : ''}`);
     this.name = 'LeaseBusyError';
+  }
+}
+
+/** This holder was presumed dead (silent too long) and another process took the lease over: it stops, keeping what it committed. */
+export class LeaseTakenOverError extends Error {
+  constructor(readonly lease: string, what: string) {
+    super(`the ${lease} lease was taken over by another process (this one was silent for more than ${STALE_MS / 60_000} minutes); ${what}`);
+    this.name = 'LeaseTakenOverError';
   }
 }
 

@@ -271,6 +271,8 @@ export const userTokens = sqliteTable('user_tokens', {
   createdAt: text('created_at').notNull(),
   createdBy: text('created_by').notNull(),
   revokedAt: text('revoked_at'),
+  /** Sessions of the review page carry the generation they were opened in; signing out starts the next one. */
+  sessionGeneration: integer('session_generation').notNull().default(0),
 }, (t) => [uniqueIndex('user_tokens_hash').on(t.hash), index('user_tokens_user').on(t.user)]);
 
 /**

@@ -204,6 +204,60 @@ describe('ladder serve: who calls comes from the token', () => {
     expect(count(h, "select count(*) from accounts where domain = 'idem.com'")).toBe(1);
   });
 
+  it('refuses an Idempotency-Key reused for another request (422), instead of answering with the first one\'s result', async () => {
+    seed(h, 'gamma.com', 'SQL.review');
+    seed(h, 'delta.com', 'SQL.review');
+    const flag = await post(h, '/api/accounts/gamma.com/events', h.tokens.cro, { type: 'CRO_FLAG' }, { 'idempotency-key': 'k1' });
+    expect(flag.statusCode, flag.body).toBe(200);
+    const before = ledger(h);
+    const confirm = await post(h, '/api/accounts/delta.com/events', h.tokens.cro, { type: 'CRO_CONFIRM' }, { 'idempotency-key': 'k1' });
+    expect(confirm.statusCode, confirm.body).toBe(422);
+    expect(confirm.json().error).toMatchObject({ kind: 'IdempotencyKeyReused', message: expect.stringContaining('was used for another request') });
+    expect(ledger(h)).toBe(before);
+    // The same request again (fields in another order) is a retry: the first result.
+    const retry = await post(h, '/api/accounts/gamma.com/events', h.tokens.cro, { type: 'CRO_FLAG' }, { 'idempotency-key': 'k1' });
+    expect(retry.json()).toMatchObject({ status: 'duplicate', eventId: flag.json().eventId });
+  });
+
+  it('dates every event by the server\'s clock: an `at` in the body is refused (a confirm dated back would hide a review SLA breach)', async () => {
+    seed(h, 'backdate.com', 'SQL.review');
+    h.clock.now += 5 * DAY; // the review SLA (1 business day) has passed
+    const before = ledger(h);
+    const res = await post(h, '/api/accounts/backdate.com/events', h.tokens.cro, { type: 'CRO_CONFIRM', at: new Date(h.clock.now - 5 * DAY + 3_600_000).toISOString() });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().error).toMatchObject({ field: 'at', message: expect.stringMatching(/^at: not accepted over HTTP: an event is dated by the server's clock/) });
+    expect(ledger(h)).toBe(before);
+    const ok = await post(h, '/api/accounts/backdate.com/events', h.tokens.cro, { type: 'CRO_CONFIRM' });
+    expect(ok.statusCode, ok.body).toBe(200);
+    const ctx = h.ladder.engine.load('backdate.com')!.snapshot.context as { slaBreaches: { kind: string }[] };
+    expect(ctx.slaBreaches.map((b) => b.kind)).toContain('review');
+  });
+
+  it('takes the review page\'s session for reads only: a write through the API needs the token itself (401)', async () => {
+    const tokenId = h.ladder.engine.userByToken(h.tokens.ops)!.tokenId;
+    const signed = h.app.signCookie(sessionValue('olivia', tokenId, h.clock.now));
+    const cookie = `${SESSION_COOKIE}=${encodeURIComponent(signed)}`;
+    expect((await call(h, { url: '/api/me', headers: { cookie } })).statusCode).toBe(200);
+    const before = everything(h);
+    for (const [url, type] of [['/api/sweep', 'application/x-www-form-urlencoded'], ['/api/accounts/acme.com/events', 'application/json']] as const) {
+      const res = await call(h, { method: 'POST', url, headers: { cookie, 'content-type': type, 'content-length': '0' } });
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(401);
+    }
+    expect(everything(h)).toBe(before);
+  });
+
+  it.each([
+    ['/api/accounts/acme.com/history?refusals=1&refusals=0', 'refusals'],
+    ['/api/report?week=2026-W14&week=2026-W15', 'week'],
+    ['/report?week=2026-W14&week=2026-W15', 'week'],
+    ['/api/accounts?limit=1&limit=2', 'limit'],
+    ['/api/report?weeks=2026-W14', 'query'],
+  ])('answers a repeated or unknown query parameter with 400 naming it: %s', async (url, field) => {
+    const res = await get(h, url, h.tokens.ops);
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().error.field).toBe(field);
+  });
+
   it.each([
     ['GET', '/api/accounts/nobody.example.com'],
     ['GET', '/api/accounts/nobody.example.com/history'],
@@ -219,6 +273,7 @@ describe('ladder serve: who calls comes from the token', () => {
   it('lets chief.staff read the report (page and JSON) but answers its POST events with 403', async () => {
     const page = await get(h, '/report', h.tokens.chief);
     expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain(h.dir); // the database file's name, never where it is on the server
     expect(page.headers['content-type']).toMatch(/text\/html/);
     const json = await get(h, '/api/report', h.tokens.chief);
     expect(json.statusCode, json.body).toBe(200);
@@ -345,6 +400,11 @@ describe('ladder serve: what the operator watches', () => {
     expect(body.timersDue).toBe(count(h, "select count(*) from timers where status = 'pending' and due_at <= ?", new Date(h.clock.now).toISOString()));
     expect(body.timersDue).toBeGreaterThan(0);
     expect(JSON.stringify(body)).not.toMatch(/ldr_/);
+    // The last sweep: when and how, never who ran it (this answer needs no token).
+    await post(h, '/api/sweep', h.tokens.ops, {});
+    const after = (await get(h, '/healthz')).json();
+    expect(after.runs.sweep).toEqual({ startedAt: expect.any(String), endedAt: expect.any(String), asOf: new Date(h.clock.now).toISOString(), outcome: 'done' });
+    expect(JSON.stringify(after)).not.toContain('olivia');
   });
 
   it('answers /metrics in the Prometheus text format with counts that match the database', async () => {

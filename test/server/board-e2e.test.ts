@@ -117,6 +117,20 @@ describe('the board as a control plane (ladder serve + the monday emulator)', ()
     expect(decisionOn(f, item)).toBe('');
   });
 
+  it('a Dispute does not take its reason from an update older than the account\'s coming to this review', async () => {
+    f = await boardServer(em, { listen: true });
+    const item = await f.atReview('initech.com');
+    // The CRO's update dated before the account entered this review (a reason given at an earlier review).
+    f.advance(-3_600_000);
+    f.emu.postUpdate(item, 'Old reason: no budget this year.', { userId: MARCUS });
+    f.advance(3_600_000 + 60_000);
+    await f.emu.changeColumn(item, DECISION, 'Dispute', { userId: MARCUS });
+    await settle(f);
+    expect(stageOf(f, 'initech.com')).toBe('SQL.review');
+    expect(events(f, 'initech.com', 'CRO_DISPUTE')).toEqual([]);
+    expect(updates(f, item).at(-1)).toContain('written since the account came to this review');
+  });
+
   it('a delivery made while the server is down is retried by monday every minute and applied once when the server is back', async () => {
     f = await boardServer(em, { listen: true });
     const item = await f.atReview('umbrella.com');

@@ -163,7 +163,7 @@ describe('the CRO review page: signing in and out', () => {
     expect(set).toMatch(/Max-Age=28800/);
     expect(set).not.toMatch(/Secure/); // plain http here; https sets Secure
     expect(set).not.toContain(h.tokens.cro); // the session names the token's id, never the token
-    expect(decodeURIComponent(jar.get('ladder_session')!)).toMatch(/^marcus\|\d+\|\d+\.[\w+/-]+$/);
+    expect(decodeURIComponent(jar.get('ladder_session')!)).toMatch(/^marcus\|\d+\|\d+\|\d+\.[\w+/-]+$/);
     const review = await get(h, jar, '/review');
     expect(review.statusCode).toBe(200);
     expect(review.body).toContain('Signed in as <strong>marcus</strong> (cro)');
@@ -181,8 +181,10 @@ describe('the CRO review page: signing in and out', () => {
     expect(String(crossSite.headers['set-cookie'] ?? '')).not.toContain('ladder_session');
   });
 
-  it('signs out with the form token: the session cookie is cleared; without the token nothing happens', async () => {
+  it('signs out with the form token: the session cookie is cleared and ended on the server; without the token nothing happens', async () => {
     const jar = await login(h, h.tokens.cro);
+    const other = await login(h, h.tokens.cro); // the same user in another browser
+    const copy = new Map(jar); // a copy of the cookie, taken before signing out
     const { csrf } = await reviewPage(h, jar);
     const forged = await post(h, jar, '/logout', { csrf: 'x'.repeat(43) });
     expect(forged.statusCode).toBe(403);
@@ -192,6 +194,13 @@ describe('the CRO review page: signing in and out', () => {
     expect(out.headers.location).toBe('/login');
     expect(jar.has('ladder_session')).toBe(false);
     expect((await get(h, jar, '/review')).headers.location).toBe('/login');
+    // Ended on the server: the copy opens nothing; signing out ends the token's other sessions too.
+    expect((await get(h, copy, '/review')).headers.location).toBe('/login');
+    expect((await h.app.inject({ url: '/api/me', headers: { cookie: cookieHeader(copy) } })).statusCode).toBe(401);
+    expect((await get(h, other, '/review')).headers.location).toBe('/login');
+    // The token itself still signs in.
+    const again = await login(h, h.tokens.cro);
+    expect((await get(h, again, '/review')).statusCode).toBe(200);
   });
 
   it('rate-limits sign-in attempts like every other request', async () => {

@@ -13,6 +13,7 @@ import { withSetting, withSettingText } from '../../src/settings/edit.js';
 import { validateSettings } from '../../src/settings/edit.js';
 import { DEFAULT_SETTINGS } from '../../src/settings/schema.js';
 import { leases } from '../../src/store/schema.js';
+import { acquireLease, SWEEP_LEASE } from '../../src/store/lease.js';
 import { recentRuns, startRun } from '../../src/store/runs.js';
 import { PASSING_FACTS, tempDir } from '../helpers/store.js';
 import { serverHarness } from './helpers.js';
@@ -311,18 +312,32 @@ describe('stopping and failing', () => {
     expect(await r.runDue(ms('2026-04-08T06:00:00.000Z'))).toEqual([]);
   });
 
-  it('a failing sweep is logged and recorded failed, never thrown; the next one runs', async () => {
+  it('a failing sweep is logged and recorded failed, never thrown; its slot is tried again at the next wake', async () => {
     const f = fixture();
     f.sweptAsOf('2026-04-06T08:00:00.000Z');
     let fail = true;
     const r = f.start({ sweep: (s) => { if (fail) throw new Error('disk I/O error'); return f.ladder.engine.sweep(s); } });
     await r.settled();
-    expect(await r.runDue(ms('2026-04-07T06:00:00.000Z'))).toEqual([{ job: 'sweep', outcome: 'failed', detail: 'disk I/O error', asOf: '2026-04-07T06:00:00.000Z' }]);
+    expect(await r.runDue(ms('2026-04-07T06:00:00.000Z'))).toEqual([{ job: 'sweep', outcome: 'failed', detail: 'disk I/O error', asOf: '2026-04-07T06:00:00.000Z', again: true }]);
     expect(f.runs().at(-1)).toMatchObject({ command: 'routine sweep', outcome: 'failed', detail: 'disk I/O error' });
     expect(f.logs).toContainEqual({ level: 'error', msg: 'routine: sweep as of 2026-04-07T06:00:00.000Z failed: disk I/O error' });
     expect(leaseRows(f.ladder)).toEqual([]);
     fail = false;
-    expect(await r.runSweepNow()).toMatchObject({ job: 'sweep', outcome: 'done' });
+    // The next wake (a minute later) sweeps the 06:00 slot; the one after has nothing due.
+    expect(await r.runDue(ms('2026-04-07T06:01:00.000Z'))).toMatchObject([{ job: 'sweep', outcome: 'done', asOf: '2026-04-07T06:01:00.000Z' }]);
+    expect(await r.runDue(ms('2026-04-07T06:02:00.000Z'))).toEqual([]);
+  });
+
+  it('a sweep skipped because another held the lease is tried again at the next wake, and skipped as done once covered', async () => {
+    const f = fixture();
+    f.sweptAsOf('2026-04-06T08:00:00.000Z');
+    const r = f.start({});
+    await r.settled();
+    const held = await acquireLease(f.ladder.store, SWEEP_LEASE, { waitMs: 0 });
+    expect(await r.runDue(ms('2026-04-07T06:00:00.000Z'))).toMatchObject([{ job: 'sweep', outcome: 'skipped', again: true }]);
+    held.release();
+    expect(await r.runDue(ms('2026-04-07T06:01:00.000Z'))).toMatchObject([{ job: 'sweep', outcome: 'done' }]);
+    expect(await r.runDue(ms('2026-04-07T06:02:00.000Z'))).toEqual([]);
   });
 });
 

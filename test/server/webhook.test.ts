@@ -19,7 +19,7 @@ let seq = 0;
 const uuid = () => `trigger-${++seq}`;
 const iatOf = (f: BoardServer) => Math.floor(f.h.clock.now / 1000);
 const everything = (f: BoardServer) => contentHash(f.h.ladder.store.sqlite, []);
-const deliveries = (f: BoardServer) => f.h.ladder.store.sqlite.prepare('select trigger_uuid, outcome, detail, user, role, account, reply_status, reset_status from monday_deliveries order by rowid').all() as Record<string, string | null>[];
+const deliveries = (f: BoardServer) => f.h.ladder.store.sqlite.prepare('select trigger_uuid, outcome, detail, user, role, account, reply, reply_status, reset_status from monday_deliveries order by rowid').all() as Record<string, string | null>[];
 
 async function post(f: BoardServer, body: unknown, o: { userId?: number; authorization?: string | null } = {}) {
   const authorization = o.authorization === undefined ? await mondayJwt({ aud: f.url, userId: o.userId ?? MARCUS, iat: iatOf(f) }) : o.authorization;
@@ -51,6 +51,10 @@ describe('POST /monday/webhook', () => {
     ['a token without exp', async (b: BoardServer) => {
       const { SignJWT } = await import('jose');
       return new SignJWT({ userId: MARCUS }).setProtectedHeader({ alg: 'HS256' }).setAudience(b.url).sign(new TextEncoder().encode(SECRET));
+    }],
+    ['a token naming no monday user (the body alone would say who acts)', async (b: BoardServer) => {
+      const { SignJWT } = await import('jose');
+      return new SignJWT({ accountId: 1 }).setProtectedHeader({ alg: 'HS256' }).setAudience(b.url).setIssuedAt(iatOf(b)).setExpirationTime(iatOf(b) + 300).sign(new TextEncoder().encode(SECRET));
     }],
     ['an unsigned token (alg none)', async (b: BoardServer) => {
       const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -93,14 +97,21 @@ describe('POST /monday/webhook', () => {
     expect(everything(f)).toBe(before);
   });
 
-  it('acts on the board as it is now: a delivery whose decision the item no longer shows is recorded as ignored, and nothing else happens', async () => {
+  it('acts on the board as it is now: a delivery whose decision the item no longer shows is recorded as ignored; emptied, the CRO is told', async () => {
     f = await boardServer(em);
     const item = await f.atReview('acme.com');
-    // The column shows nothing (the CRO changed their mind at once): the delivery of "Confirm" is stale.
+    // The column shows nothing (Ladder's reset after an earlier decision came first): "Confirm" is not applied, and
+    // nothing else would act on it, so the item says so (no reset: it is empty already).
     const res = await post(f, decisionEvent({ itemId: item, userId: MARCUS, label: 'Confirm', triggerUuid: uuid(), at: f.h.clock.now }));
-    expect(res.json()).toMatchObject({ outcome: 'ignored', detail: 'the decision column now shows "", not "Confirm": a later change is its own delivery' });
+    expect(res.json()).toMatchObject({ outcome: 'ignored', detail: 'the decision column was emptied before "Confirm" was read' });
     expect(f.h.ladder.store.sqlite.prepare("select count(*) from events where type like 'CRO_%'").pluck().get()).toBe(0);
-    expect(deliveries(f)).toEqual([expect.objectContaining({ outcome: 'ignored', reply_status: 'none', reset_status: 'none' })]);
+    expect(deliveries(f)).toEqual([expect.objectContaining({ outcome: 'ignored', reply_status: expect.stringMatching(/pending|posted/), reset_status: 'none' })]);
+    expect(String(deliveries(f)[0]!.reply)).toMatch(/did not apply "Confirm" by marcus: the CRO decision column was emptied/);
+    // The column shows another decision: that later change is its own delivery; this one is silent.
+    f.emu.state.setColumnValue(item, DECISION, { label: 'Flag' });
+    const later = await post(f, decisionEvent({ itemId: item, userId: MARCUS, label: 'Confirm', triggerUuid: uuid(), at: f.h.clock.now }));
+    expect(later.json()).toMatchObject({ outcome: 'ignored', detail: 'the decision column now shows "Flag", not "Confirm": a later change is its own delivery' });
+    expect(deliveries(f)[1]).toMatchObject({ reply_status: 'none', reset_status: 'none' });
   });
 
   it('applies a decision once however often it is delivered, and answers every repeat 200', async () => {
