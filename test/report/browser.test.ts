@@ -1,8 +1,7 @@
 // The weekly report in a real browser: headless Chromium (Debian's package, driven by playwright-core)
 // opens the generated HTML from a demo database and from the hand-computed fixture week; the numbers on
 // the page must be the database's. Skipped only when Chromium is missing outside CI.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -15,24 +14,12 @@ import type { Engine } from '../../src/engine/engine.js';
 import { tempEngine } from '../helpers/store.js';
 import { buildFixtureWeek, FIXTURE_NOW, FIXTURE_WEEK } from './fixture-week.js';
 import { decodePng, distinctColours } from './png.js';
+import { chromiumFor } from '../helpers/chromium.js';
 
 const OUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const SECTIONS = ['alerts', 'summary', 'lifecycle', 'pipeline', 'sla', 'overrides', 'stale', 'time-in-stage', 'definitions'];
 
-function findChromium(): string | null {
-  for (const candidate of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
-    if (candidate && existsSync(candidate)) return candidate;
-  }
-  try { return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || null; } catch { return null; }
-}
-
-const executablePath = findChromium();
-if (!executablePath && process.env.CI) {
-  throw new Error('the report browser test must run in CI but Chromium is not installed: apt-get install -y chromium (see .ci/run), or set CHROMIUM_PATH');
-}
-if (!executablePath) {
-  console.warn('SKIPPING test/report/browser.test.ts: Chromium is not installed (apt-get install -y chromium, or set CHROMIUM_PATH); CI always runs it.');
-}
+const executablePath = chromiumFor('test/report/browser.test.ts');
 
 async function writeReport(engine: Engine, now: string, week: string | undefined, file: string, db: string) {
   const report = weeklyReport(engine, { now, week });

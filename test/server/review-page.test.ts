@@ -2,8 +2,7 @@
 // playwright-core) against `ladder serve`'s server on a real port. The CRO signs in with their token, confirms
 // one account from the keyboard, disputes another, meets the engine's refusal of a decision on a stale page,
 // and the database holds each decision as marcus, cro. Skipped only when Chromium is missing outside CI.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -12,23 +11,11 @@ import type { LadderEvent } from '../../machines/events.js';
 import { stageOf } from '../../machines/stage.js';
 import { PASSING_FACTS } from '../helpers/store.js';
 import { OPS, serverHarness, T0, type ServerHarness } from './helpers.js';
+import { chromiumFor } from '../helpers/chromium.js';
 
 const OUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
 
-function findChromium(): string | null {
-  for (const candidate of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
-    if (candidate && existsSync(candidate)) return candidate;
-  }
-  try { return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || null; } catch { return null; }
-}
-
-const executablePath = findChromium();
-if (!executablePath && process.env.CI) {
-  throw new Error('the review page browser test must run in CI but Chromium is not installed: apt-get install -y chromium (see .ci/run), or set CHROMIUM_PATH');
-}
-if (!executablePath) {
-  console.warn('SKIPPING test/server/review-page.test.ts: Chromium is not installed (apt-get install -y chromium, or set CHROMIUM_PATH); CI always runs it.');
-}
+const executablePath = chromiumFor('test/server/review-page.test.ts');
 
 const at = (hours: number) => new Date(Date.parse(T0) + hours * 3_600_000).toISOString();
 const li = (who: string) => `https://www.linkedin.com/in/${who}`;
