@@ -6,7 +6,8 @@ import {
   AccountFactsSchema, BUYING_SCORES, DISQUALIFY_REASONS, GATES, IsoDate, SignalEntrySchema, TIERS, safeText,
 } from './types.js';
 
-export const ROLES = ['sales.ops', 'cro', 'cmo', 'chief.staff', 'system'] as const;
+/** HO 2 and 5.1: category.positioning writes the email templates (issue 14). */
+export const ROLES = ['sales.ops', 'cro', 'cmo', 'chief.staff', 'category.positioning', 'system'] as const;
 export type Role = (typeof ROLES)[number];
 
 const meta = {

@@ -18,6 +18,7 @@ import { registerMondayCommands } from './commands/monday.js';
 import { registerSettingsCommands } from './commands/settings.js';
 import { registerUserCommands } from './commands/users.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerTemplateCommands } from './commands/templates.js';
 import { registerRunsCommand } from './commands/runs.js';
 
 /** monday.pushAfterCommands: the board follows every command that changed an account. */
@@ -69,6 +70,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   registerSettingsCommands(program, run);
   registerUserCommands(program, run);
   registerServeCommand(program, run);
+  registerTemplateCommands(program, run);
   registerRunsCommand(program, run);
   registerDiagramCommands(program, run);
   registerReportCommands(program, run);

@@ -1,24 +1,40 @@
-// The committed diagrams (diagrams/): generated from the machine, compared byte for byte by the
+// The committed diagrams (diagrams/): generated from the machines, compared byte for byte by the
 // staleness check (test/diagrams, `ladder diagram --check`).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnyStateMachine } from 'xstate';
+import { createApprovalMachine, type ApprovalConfig } from '../../machines/approval.js';
+import { createRecipientsMachine } from '../../machines/recipients.js';
 import type { RulesConfig } from '../../machines/rules/config.js';
+import { APPROVAL_CRO_NOTE, APPROVAL_TITLE, RECIPIENTS_TITLE, approvalMachineGraph, defaultApprovalConfig } from './approvals.js';
 import { toDot } from './dot.js';
 import { toMermaid } from './mermaid.js';
-import { ladderGraph, type LadderGraph } from './model.js';
+import { ladderGraph } from './model.js';
+import { readme } from './readme.js';
 import { renderSvg } from './render.js';
 
-export const DIAGRAM_FILES = ['ladder.mmd', 'ladder.svg', 'README.md'] as const;
+export const DIAGRAM_FILES = ['ladder.mmd', 'ladder.svg', 'approval.mmd', 'approval.svg', 'recipients.mmd', 'recipients.svg', 'README.md'] as const;
 export type DiagramFile = (typeof DIAGRAM_FILES)[number];
 export type DiagramSet = Record<DiagramFile, string>;
 
-export async function generateDiagrams(machine: AnyStateMachine, cfg: RulesConfig): Promise<DiagramSet> {
+/**
+ * The machines beside the ladder (issue 14) and the settings they are drawn with: by default built from `config`,
+ * itself the SOP's defaults (a copy of a machine may be passed instead, as the staleness tests do).
+ */
+export type ApprovalMachines = { config: ApprovalConfig; approval?: AnyStateMachine; recipients?: AnyStateMachine };
+
+export async function generateDiagrams(machine: AnyStateMachine, cfg: RulesConfig, others: ApprovalMachines = { config: defaultApprovalConfig(cfg) }): Promise<DiagramSet> {
   const graph = ladderGraph(machine, cfg);
+  const approval = approvalMachineGraph(others.approval ?? createApprovalMachine(others.config), others.config);
+  const recipients = approvalMachineGraph(others.recipients ?? createRecipientsMachine(others.config), others.config);
   return {
     'ladder.mmd': toMermaid(graph),
     'ladder.svg': await renderSvg(toDot(graph)),
-    'README.md': legend(graph, cfg),
+    'approval.mmd': toMermaid(approval),
+    'approval.svg': await renderSvg(toDot(approval, { name: 'approval', title: APPROVAL_TITLE, croNote: APPROVAL_CRO_NOTE })),
+    'recipients.mmd': toMermaid(recipients),
+    'recipients.svg': await renderSvg(toDot(recipients, { name: 'recipients', title: RECIPIENTS_TITLE, croNote: APPROVAL_CRO_NOTE })),
+    'README.md': readme({ ladder: graph, approval, recipients }, cfg, others.config),
   };
 }
 
@@ -36,45 +52,4 @@ export function writeDiagrams(dir: string, generated: DiagramSet): string[] {
     writeFileSync(join(dir, f), generated[f]);
     return join(dir, f);
   });
-}
-
-function legend(graph: LadderGraph, cfg: RulesConfig): string {
-  const timers = graph.transitions.filter((t) => t.kind === 'timer');
-  const cro = [...new Set(graph.transitions.filter((t) => t.croOnly).map((t) => t.event))];
-  return `# Diagrams of the ladder
-
-Generated from the machine definition (\`machines/ladder.ts\`, read through \`machines/introspect.ts\`):
-never edit these files by hand. ${graph.states.length} states, ${graph.transitions.length} transitions.
-
-| file | what |
-|---|---|
-| \`ladder.mmd\` | Mermaid \`stateDiagram-v2\`: one line per transition of the machine (GitHub renders it) |
-| \`ladder.svg\` | the same graph drawn by Graphviz (WebAssembly, offline): the one to read |
-
-## Legend
-
-- \`EVENT [guard]\`: the event the machine accepts and, in brackets, the guard it checks (\`[else]\`: the
-  fallback when the guards before it fail). Guards are tried in the order listed.
-- **Timers** (\`timer NAME — duration\` in Mermaid; dashed blue arrows in the SVG): the machine's own
-  durable \`after\` transitions, with their durations from configuration (${[...new Set(timers.map((t) => `${t.eventLabel}: ${t.duration}`))].join('; ')}).
-- **CRO only** (\`(CRO only)\` in Mermaid; red arrows in the SVG): ${cro.join(', ')}.
-- **Stays** (\`/ stays, records\`; \`↺\` inside a box in the SVG): the event is recorded and the account stays.
-  \`/ re-enters\`: the state is re-entered and its no-engagement clock restarts (SQL keeps its sub-state).
-- **\`from …\`** (SVG): one arrow for the same transition declared on each listed state.
-- SQL's sub-states (\`dossier\`, \`review\`, \`confirmed\`) are nested inside SQL, and MQL's (\`dossier\`: a new MQL owes
-  its dossier; \`nurture\`) inside MQL; an arrow leaving a box applies to every sub-state inside it.
-
-Durations come from the configuration the generator ran with (\`sqlStaleDays\` ${cfg.timers.sqlStaleDays},
-\`mqlStaleDays\` ${cfg.timers.mqlStaleDays}, \`recycleCooldownDays\` ${cfg.timers.recycleCooldownDays}); the committed files and their
-staleness test use the default configuration.
-
-## Regenerate
-
-\`\`\`sh
-npm run diagrams          # writes diagrams/ladder.mmd, ladder.svg, README.md
-npm run diagrams:check    # fails when these files differ from the machine
-\`\`\`
-
-One account's path through the ladder: \`ladder history ACCOUNT --diagram out.svg\`.
-`;
 }

@@ -16,7 +16,11 @@ export type PathMarks = {
 };
 
 export type Decorations = {
+  /** The graph's name (the SVG's <title>); the ladder's by default. */
+  name?: string;
   title?: string;
+  /** Where the CRO-only marks come from, in the key under the graph; the ladder's by default. */
+  croNote?: string;
   /** Live count of accounts per state path (a compound state's count is the sum of its sub-states). */
   counts?: Record<string, number>;
   path?: PathMarks;
@@ -83,7 +87,7 @@ export function dotEdges(graph: LadderGraph): DotEdge[] {
 
 /** The transition's label without the marks the arrow's style already carries. */
 function edgeLine(t: DiagramTransition): string {
-  if (t.kind === 'timer') return `${t.eventLabel}: ${t.duration}${t.stays ? ' → flag breach' : ''}`;
+  if (t.kind === 'timer') return `${t.eventLabel}: ${t.duration}${t.stays ? ` → ${t.effect?.short ?? 'flag breach'}` : ''}`;
   const effect = effectOf(t);
   return `${t.eventLabel}${t.guard ? ` [${t.guard}]` : ''}${effect ? ` / ${effect}` : ''}`;
 }
@@ -113,7 +117,7 @@ export function toDot(graph: LadderGraph, deco: Decorations = {}): string {
   const path = deco.path;
   const onPath = (p: string) => Boolean(path && (p in path.states || path.current === p));
   const out: string[] = [
-    'digraph ladder {',
+    `digraph ${deco.name ?? 'ladder'} {`,
     '  graph [rankdir=TB, compound=true, newrank=true, nodesep=0.35, ranksep=0.6, fontname="Helvetica", fontsize=12, bgcolor="white"'
       + `${deco.title ? `, label=<<b>${esc(deco.title)}</b>>, labelloc=t` : ''}];`,
     `  node [shape=box, style="rounded,filled", fillcolor="${COLORS.state}", color="${COLORS.ink}", fontname="Helvetica", fontsize=12, margin="0.15,0.08"];`,
@@ -155,7 +159,8 @@ export function toDot(graph: LadderGraph, deco: Decorations = {}): string {
   for (const s of graph.states.filter((x) => x.kind === 'compound' && x.initial)) {
     out.push(`  ${dotId(`${s.path}.__start`)} -> ${dotId(s.initial!)} [arrowsize=0.5];`);
   }
-  for (const e of dotEdges(graph)) {
+  const edges = dotEdges(graph);
+  for (const e of edges) {
     if (e.hub) {
       const tag = `from ${e.hub.sources.map((p) => p.replace('.', ': ')).join(', ')}`;
       const hubOnPath = e.members.some((t) => path?.transitions[t.id]?.length);
@@ -185,23 +190,28 @@ export function toDot(graph: LadderGraph, deco: Decorations = {}): string {
   for (const x of path?.extra ?? []) {
     out.push(`  ${dotId(tailOf(x.source))} -> ${dotId(headOf(x.target))} [style=dashed, color="${COLORS.path}", penwidth=3, label=<<font color="${COLORS.path}"><b>${esc(x.caption)}</b></font>>];`);
   }
-  out.push(`  "__legend" [shape=plain, fontsize=9, label=<${legendTable(Boolean(deco.compact))}>];`);
+  const marks = {
+    cro: graph.transitions.some((t) => t.croOnly) ? deco.croNote ?? 'CRO only (HO 3.6, 4.3)' : null,
+    inside: !deco.compact && graph.transitions.some(isInside),
+    from: edges.some((e) => e.hub),
+  };
+  out.push(`  "__legend" [shape=plain, fontsize=9, label=<${legendTable(Boolean(deco.compact), marks)}>];`);
   // The key sits under the end of the ladder.
   for (const s of graph.states.filter((x) => x.kind === 'final')) out.push(`  ${dotId(s.path)} -> "__legend" [style=invis];`);
   out.push('}');
   return `${out.join('\n')}\n`;
 }
 
-/** A key to the marks, drawn inside the SVG so it reads on its own. */
-function legendTable(compact: boolean): string {
+/** A key to the marks, drawn inside the SVG so it reads on its own: the marks the graph has. */
+function legendTable(compact: boolean, marks: { cro: string | null; inside: boolean; from: boolean }): string {
   const row = (mark: string, text: string) => `<tr><td align="left">${mark}</td><td align="left">${esc(text)}</td></tr>`;
   return `<table border="0" cellborder="0" cellspacing="2" cellpadding="1">`
     + `<tr><td colspan="2" align="left"><b>Legend</b></td></tr>`
     + row(`<font color="${COLORS.ink}">───▶</font>`, compact ? 'an event (guards: diagrams/ladder.svg)' : 'an event, with [guard] when the machine checks one')
     + row(`<font color="${COLORS.timer}">- - -▶</font>`, 'a durable timer, with its duration from configuration')
-    + row(`<font color="${COLORS.cro}"><b>───▶</b></font>`, 'CRO only (HO 3.6, 4.3)')
-    + (compact ? '' : row('↺', 'inside a box: the event is recorded and the account stays (or re-enters)'))
-    + row('from …', 'the same transition from each listed state')
+    + (marks.cro ? row(`<font color="${COLORS.cro}"><b>───▶</b></font>`, marks.cro) : '')
+    + (marks.inside ? row('↺', 'inside a box: the event is recorded and the account stays (or re-enters)') : '')
+    + (marks.from ? row('from …', 'the same transition from each listed state') : '')
     + '</table>';
 }
 

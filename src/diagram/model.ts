@@ -1,6 +1,7 @@
-// The ladder as a drawable graph, read from the machine definition itself (machines/introspect.ts walks
+// A machine as a drawable graph, read from the machine definition itself (machines/introspect.ts walks
 // its state nodes): never a hand-kept list of states or transitions. Mermaid, DOT, the per-account path
-// and the report's live counts are all drawn from this one model.
+// and the report's live counts are all drawn from this one model; the ladder's words for its guards and
+// timers are here, the approval machines' in approvals.ts.
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import { allStateNodes, machineEdges, type Edge } from '../../machines/introspect.js';
 import { timerLabel } from '../../machines/timers.js';
@@ -41,6 +42,11 @@ export type DiagramTransition = {
   croOnly: boolean;
   /** For timers: the duration from configuration ("30 days without engagement"). */
   duration: string | null;
+  /**
+   * What a targetless timer does, when not the ladder's "flags an SLA breach": `text` in the Mermaid label,
+   * `short` on the SVG's arrow ("escalation").
+   */
+  effect?: { text: string; short: string };
 };
 
 export type LadderGraph = { states: DiagramState[]; transitions: DiagramTransition[]; initial: string };
@@ -59,13 +65,26 @@ export function readableGuard(name: string): string {
     .join(' ')).join(' ');
 }
 
-function guardOf(edge: Edge, siblings: Edge[]): string | null {
-  if (edge.guard) return readableGuard(edge.guard);
+function guardOf(edge: Edge, siblings: Edge[], labels: GraphLabels): string | null {
+  if (edge.guard) return labels.guard(edge.guard);
   // An unguarded transition after guarded ones for the same event is the fallback branch.
   return siblings.some((s) => s.index < edge.index && s.guard) ? 'else' : null;
 }
 
+/** The words a graph prints for a machine's guards, timers and marks: each machine has its own. */
+export type GraphLabels = {
+  guard(name: string): string;
+  /** The duration of a timer from configuration, by the delay's name. */
+  timer(delay: string): string;
+  croOnly(edge: Edge): boolean;
+  effect?(edge: Edge): DiagramTransition['effect'];
+};
+
 export function ladderGraph(machine: AnyStateMachine, cfg: RulesConfig): LadderGraph {
+  return machineGraph(machine, { guard: readableGuard, timer: (delay) => timerLabel(delay, cfg), croOnly: (e) => e.croOnly });
+}
+
+export function machineGraph(machine: AnyStateMachine, labels: GraphLabels): LadderGraph {
   const nodes = allStateNodes(machine).filter((n) => n.type !== 'history');
   const byPath = new Map(allStateNodes(machine).map((n) => [pathOf(n), n]));
   const states: DiagramState[] = nodes.map((n) => {
@@ -84,17 +103,19 @@ export function ladderGraph(machine: AnyStateMachine, cfg: RulesConfig): LadderG
     const targetNode = rawTarget ? byPath.get(rawTarget) : undefined;
     const history = targetNode?.type === 'history';
     const target = rawTarget === null ? e.source : history ? pathOf(targetNode!.parent!) : rawTarget;
+    const effect = labels.effect?.(e);
     return {
       id: `${e.source} ${e.event} #${e.index}`,
       source: e.source, target, event: e.event,
       eventLabel: e.delay ?? e.event,
       kind: e.delay ? 'timer' : 'event',
-      guard: guardOf(e, siblings),
+      guard: guardOf(e, siblings, labels),
       stays: rawTarget === null,
       reenter: e.reenter || history,
       history,
-      croOnly: e.croOnly,
-      duration: e.delay ? timerLabel(e.delay, cfg) : null,
+      croOnly: labels.croOnly(e),
+      duration: e.delay ? labels.timer(e.delay) : null,
+      ...(effect ? { effect } : {}),
     };
   });
   const initial = (machine.root.initial?.target ?? []).map(pathOf)[0] ?? states[0]!.path;
@@ -103,7 +124,7 @@ export function ladderGraph(machine: AnyStateMachine, cfg: RulesConfig): LadderG
 
 /** What a transition does to the account, in words ("stays", "re-enters"), for labels and the legend. */
 export function effectOf(t: DiagramTransition): string | null {
-  if (t.kind === 'timer' && t.stays) return 'flags an SLA breach';
+  if (t.kind === 'timer' && t.stays) return t.effect?.text ?? 'flags an SLA breach';
   if (t.stays) return 'stays, records';
   if (t.history) return 're-enters, keeps sub-state';
   if (t.reenter) return 're-enters, clock restarts';

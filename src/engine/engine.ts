@@ -25,6 +25,8 @@ import { forbidden } from './roles.js';
 import { timerWrites } from './timer-actions.js';
 import { suppressionHook } from './suppression.js';
 import { makeSweep } from './sweep.js';
+import { makeTemplates } from './templates.js';
+import type { ActorKind } from './actors.js';
 import { makeIntake } from './intake.js';
 import { makeUsers } from './users.js';
 import { validateCommandEvent, validateNewAccount, validateNow, validateTimerEvent, type NewAccount } from './validate.js';
@@ -80,7 +82,7 @@ export type TransitionHook = (info: TransitionInfo) => void;
 export type AccountMeta = { by: string; role: string; at?: string; now: string; source: Source; idempotencyKey?: string };
 export type TimerRow = typeof timers.$inferSelect;
 /** What a refusal record says, besides the reason. */
-export type RefusalRecord = { account: string | null; type: string; payload: unknown; by?: string; role?: string; source: Source; at: string };
+export type RefusalRecord = { account: string | null; subject?: string; type: string; payload: unknown; by?: string; role?: string; source: Source; at: string };
 
 export const iso = (s: string) => new Date(Date.parse(s)).toISOString();
 const ph = (name: string) => sql.placeholder(name);
@@ -158,7 +160,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     }).prepare(),
     updateExtra: db.update(accounts).set({ extra: phv('extra') }).where(eq(accounts.domain, ph('domain'))).prepare(),
     insertRefusal: db.insert(refusals).values({
-      account: ph('account'), type: ph('type'), payload: ph('payload'), by: ph('by'), role: ph('role'), source: ph('source'), at: ph('at'), why: ph('why'),
+      account: ph('account'), subject: ph('subject'), type: ph('type'), payload: ph('payload'), by: ph('by'), role: ph('role'), source: ph('source'), at: ph('at'), why: ph('why'),
     }).prepare(),
   };
 
@@ -204,7 +206,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
 
   function recordRefusal(r: RefusalRecord & { why: string }): void {
     q.insertRefusal.run({
-      account: r.account, type: r.type, payload: JSON.stringify(r.payload), by: r.by || 'unknown', role: r.role || 'unknown', source: r.source, at: r.at, why: r.why,
+      account: r.account, subject: r.subject ?? null, type: r.type, payload: JSON.stringify(r.payload), by: r.by || 'unknown', role: r.role || 'unknown', source: r.source, at: r.at, why: r.why,
     });
   }
 
@@ -516,7 +518,8 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
   // ---- the engine's parts built on these internals (not handed out) ----
 
   const core = { db, sqlite, write, attempt, standalone, refuse, recordRefusal, deny, authorize, fireTimerRow, submitInTx, settingsInTx, live, current, clock };
-  const sweeps = makeSweep(core);
+  const tpl = makeTemplates(core);
+  const sweeps = makeSweep(core, tpl.actorRuntime);
   const intake = makeIntake(core);
   const users = makeUsers(core);
 
@@ -557,6 +560,13 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     ...intake,
     /** Users, their roles and API tokens (users.ts). */
     ...users,
+    /** Email-sequence templates, their approval and recipient lists (templates.ts, issue 14). */
+    templates: {
+      add: tpl.addTemplate, decide: tpl.decideTemplate, proposeRecipients: tpl.proposeRecipients, decideRecipients: tpl.decideRecipients,
+      check: tpl.checkEntries, load: tpl.loadActor,
+      /** The machine of a kind under the rules of a settings version (replay). */
+      machineAt: (kind: ActorKind, version: number) => tpl.actorRuntime.machineAt(kind, version, settingsAt(version).settings),
+    },
     /** Refuses (and records) a whole command before it starts when the role may not, or --now runs ahead. */
     authorizeCommand(type: string, what: string, actor: Actor, now: string, record: Omit<RefusalRecord, 'by' | 'role' | 'at'>): void {
       const at = validateNow(now);

@@ -2,11 +2,12 @@
 // through the machine under the rules that were in force when it was applied (its settings version). This is
 // what makes a rules change auditable, and what the calibration lab replays under other rules (HO 6.3).
 // Reads only.
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import type { LadderEvent } from '../../machines/events.js';
 import type { LadderInput } from '../../machines/context.js';
-import { actors, events } from '../store/schema.js';
+import { actors, events, machineActors, machineEvents } from '../store/schema.js';
+import type { ActorKind } from './actors.js';
 import { LEDGER_ONLY_EVENTS, persistSnapshot, type Engine } from './engine.js';
 import { upgradeSnapshot } from './upgrade.js';
 
@@ -68,4 +69,41 @@ export function replayAccount(engine: Engine, account: string): ReplayResult {
 export function replayAll(engine: Engine): ReplayResult[] {
   const accounts = engine.store.db.select({ account: actors.account }).from(actors).orderBy(asc(actors.account)).all();
   return accounts.map((a) => replayAccount(engine, a.account));
+}
+
+/**
+ * The same for an actor of another machine (a template version's approval, a recipient list, issue 14): its first
+ * event carries the machine's input; each event is run by the machine of its settings version.
+ */
+export function replayActor(engine: Engine, kind: ActorKind, id: string): ReplayResult {
+  const { db } = engine.store;
+  const name = `${kind}:${id}`;
+  const rows = db.select().from(machineEvents).where(and(eq(machineEvents.kind, kind), eq(machineEvents.actorId, id))).orderBy(asc(machineEvents.seq)).all();
+  const actor = db.select().from(machineActors).where(and(eq(machineActors.kind, kind), eq(machineActors.id, id))).get();
+  const first = rows[0] ? (JSON.parse(rows[0].payload) as { input?: unknown }) : null;
+  if (!actor || !first?.input) return { account: name, events: rows.length, settingsVersions: [], status: 'differs', equal: false, differs: ['log: its first event carries no input'] };
+  const versions = new Set<number>();
+  let snap: AnyMachineSnapshot | null = null;
+  for (const row of rows) {
+    versions.add(row.settingsVersion);
+    const machine = engine.templates.machineAt(kind, row.settingsVersion);
+    if (row.seq === 1) { [snap] = initialTransition(machine, first.input); continue; }
+    const current = machine.resolveState(JSON.parse(persistSnapshot(snap!)));
+    [snap] = transition(machine, current, JSON.parse(row.payload) as { type: string });
+  }
+  const stored = JSON.parse(actor.snapshot) as { value: unknown; status?: string; context: unknown };
+  const replayed = norm(JSON.parse(persistSnapshot(snap!)));
+  const differs: string[] = [];
+  if (JSON.stringify(norm(stored.value)) !== JSON.stringify(replayed.value)) differs.push('value');
+  if ((stored.status ?? 'active') !== replayed.status) differs.push('status');
+  const a = norm(stored.context);
+  const b = replayed.context as Record<string, unknown>;
+  for (const k of Object.keys({ ...a, ...b })) if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) differs.push(`context.${k}`);
+  return { account: name, events: rows.length, settingsVersions: [...versions].sort((x, y) => x - y), status: differs.length ? 'differs' : 'equal', equal: differs.length === 0, differs };
+}
+
+/** Every actor of the other machines, in kind and id order. */
+export function replayActors(engine: Engine): ReplayResult[] {
+  return engine.store.db.select({ kind: machineActors.kind, id: machineActors.id }).from(machineActors).orderBy(asc(machineActors.kind), asc(machineActors.id)).all()
+    .map((a) => replayActor(engine, a.kind as ActorKind, a.id));
 }

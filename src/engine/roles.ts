@@ -1,6 +1,8 @@
 // Who may send which event. Enforced in the engine, so no path (CLI, intake, demo) can bypass it; the
 // machine's own `isCro` guard backs up the CRO-only commands (HO 3.6, 4.3).
 import type { Role } from '../../machines/events.js';
+import { APPROVAL_PERMISSIONS } from '../../machines/approval.js';
+import { RECIPIENTS_PERMISSIONS } from '../../machines/recipients.js';
 
 const OPS: Role[] = ['sales.ops', 'cro'];
 export const PERMISSIONS: Record<string, readonly Role[]> = {
@@ -17,6 +19,9 @@ export const PERMISSIONS: Record<string, readonly Role[]> = {
   BRIEFING_SCHEDULED: OPS, BRIEFING_COMPLETED: OPS,
   ASSESSMENT_QUALIFIED: OPS, ASSESSMENT_WON: OPS, ASSESSMENT_LOST: OPS,
   DISQUALIFY: OPS, ARCHIVE: OPS,
+  /** Email-sequence templates and recipient lists (HO 5.1, 5.4): who writes, who approves what. */
+  ...APPROVAL_PERMISSIONS,
+  ...RECIPIENTS_PERMISSIONS,
 };
 
 /** null when allowed, else why not. Timer events belong to the system alone. */

@@ -3,10 +3,11 @@
 // Firing is irreversible (a regression is history), so the sweep needs an identity allowed to run it and a
 // --now no further ahead of the real clock than the engine allows any command (issue 11).
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
-import { timers } from '../store/schema.js';
+import { machineTimers, timers } from '../store/schema.js';
 import type { Actor, Engine, EngineCore, Source } from './engine.js';
 import { validateNow } from './validate.js';
 import { delayOf } from '../../machines/timers.js';
+import type { Actors } from './actors.js';
 
 export type SweepProgress = { fired: number; due: number };
 export type SweepResult = {
@@ -17,6 +18,8 @@ export type SweepResult = {
   /** Timers the machine no longer accepted: closed, each with a refusal record. */
   skipped: number;
   batches: number;
+  /** Approval steps (templates, recipient lists) flagged past their SLA, and escalated past 48 hours (HO 5.4.4). */
+  approvals: { slaBreaches: number; escalated: number };
 };
 export type SweepOptions = {
   now: string;
@@ -31,12 +34,15 @@ export type SweepOptions = {
 export const SWEEP = 'SWEEP';
 
 export function countDue(engine: Engine, now: string): number {
-  return engine.store.db.select({ n: sql<number>`count(*)` }).from(timers)
+  const ladder = engine.store.db.select({ n: sql<number>`count(*)` }).from(timers)
     .where(and(eq(timers.status, 'pending'), lte(timers.dueAt, now))).get()?.n ?? 0;
+  const others = engine.store.db.select({ n: sql<number>`count(*)` }).from(machineTimers)
+    .where(and(eq(machineTimers.status, 'pending'), lte(machineTimers.dueAt, now))).get()?.n ?? 0;
+  return ladder + others;
 }
 
 /** The sweep, built on the engine's internals (src/engine/engine.ts hands it out as engine.sweep). */
-export function makeSweep(core: EngineCore) {
+export function makeSweep(core: EngineCore, others: Actors) {
   const due = core.db.select().from(timers)
     .where(and(eq(timers.status, 'pending'), lte(timers.dueAt, sql.placeholder('now'))))
     .orderBy(asc(timers.dueAt), asc(timers.id)).limit(sql.placeholder('limit')).prepare();
@@ -56,8 +62,8 @@ export function makeSweep(core: EngineCore) {
     const denied = core.authorize(SWEEP, role, now);
     if (denied) core.deny({ account: null, type: SWEEP, payload: { type: SWEEP, now, by, role }, by, role, source: opts.source ?? 'cli', at: now }, `cannot sweep: ${denied.why}`, denied.kind);
     const batchSize = opts.batchSize ?? 500;
-    const result: SweepResult = { now, fired: 0, transitions: {}, slaBreaches: 0, skipped: 0, batches: 0 };
-    const total = count.get({ now })?.n ?? 0;
+    const result: SweepResult = { now, fired: 0, transitions: {}, slaBreaches: 0, skipped: 0, batches: 0, approvals: { slaBreaches: 0, escalated: 0 } };
+    const total = (count.get({ now })?.n ?? 0) + others.countDue(now);
 
     for (;;) {
       const batch = core.write(() => {
@@ -78,6 +84,29 @@ export function makeSweep(core: EngineCore) {
           if (delayOf(row.timerId)?.endsWith('_SLA')) result.slaBreaches++;
           const move = `${r.before.stage}→${r.after.stage}`;
           if (r.before.stage !== r.after.stage) result.transitions[move] = (result.transitions[move] ?? 0) + 1;
+        }
+        return rows.length;
+      });
+      if (batch === 0) break;
+      const progress = { fired: result.fired + result.skipped, due: Math.max(total, result.fired + result.skipped) };
+      opts.onProgress?.(progress);
+      yield progress;
+    }
+    // Then the timers of the other machines (an approval step's SLA and escalation, issue 14), the same way.
+    for (;;) {
+      const batch = core.write(() => {
+        const rows = others.due(now, batchSize);
+        if (rows.length === 0) return 0;
+        result.batches++;
+        const touched = new Set<string>();
+        for (const row of rows) {
+          const key = `${row.kind}:${row.actorId}`;
+          if (touched.has(key)) continue;
+          touched.add(key);
+          const r = others.fireTimerRow(row, now);
+          if (r.status === 'refused') { result.skipped++; continue; }
+          result.fired++;
+          result.approvals[row.timerId.includes('STEP_ESCALATION') ? 'escalated' : 'slaBreaches']++;
         }
         return rows.length;
       });

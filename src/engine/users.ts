@@ -38,7 +38,7 @@ export function makeUsers(core: EngineCore) {
     const name = UserName.safeParse(u.name);
     if (!name.success) throw new BadInputError(`name: ${name.error.issues[0]?.message}`, 'name');
     const role = UserRole.safeParse(u.role);
-    if (!role.success) throw new BadInputError(`--role: expected one of sales.ops, cro, cmo, chief.staff; got ${JSON.stringify(u.role)}`, 'role');
+    if (!role.success) throw new BadInputError(`--role: expected one of sales.ops, cro, cmo, chief.staff, category.positioning; got ${JSON.stringify(u.role)}`, 'role');
     if (u.mondayUser !== undefined && !/^\d{1,20}$/.test(u.mondayUser)) throw new BadInputError(`--monday-user: expected a numeric monday user id; got ${JSON.stringify(u.mondayUser)}`, 'monday-user');
     return core.standalone(() => core.attempt(() => {
       const { version } = core.settingsInTx((s) => ({

@@ -6,7 +6,9 @@ import type { RulesConfig } from '../../machines/rules/config.js';
 import { esc, toDot } from '../diagram/dot.js';
 import { ladderGraph } from '../diagram/model.js';
 import { inlineSvg, renderSvg } from '../diagram/render.js';
+import { approvalsSection } from './approvals-html.js';
 import { columnChart, gauge, hbarChart, stackedBar } from './charts.js';
+import { metric, table } from './html-parts.js';
 import type { Ratio, SlaKindSummary, WeeklyReport } from './metrics.js';
 
 const pct = (r: number | null) => (r === null ? 'n/a' : `${(Math.round(r * 1000) / 10).toFixed(1)}%`);
@@ -18,18 +20,6 @@ const human = (state: string) => state.replace('.', ': ');
 export async function lifecycleSvg(machine: AnyStateMachine, rules: RulesConfig, report: WeeklyReport): Promise<string> {
   const graph = ladderGraph(machine, rules);
   return inlineSvg(await renderSvg(toDot(graph, { counts: report.stages, compact: true })));
-}
-
-function metric(id: string, label: string, value: string, sub: string, tone: 'ok' | 'warn' | 'plain' = 'plain'): string {
-  return `<div class="card ${tone}"><div class="label">${esc(label)}</div><div class="value" data-metric="${id}">${esc(value)}</div><div class="sub">${esc(sub)}</div></div>`;
-}
-
-function table(head: string[], rows: string[][], attrs: string[] = []): string {
-  const th = head.map((h) => `<th>${esc(h)}</th>`).join('');
-  const body = rows.length
-    ? rows.map((r, i) => `<tr${attrs[i] ? ` ${attrs[i]}` : ''}>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')
-    : `<tr><td colspan="${head.length}" class="none">none</td></tr>`;
-  return `<table><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 function slaRow(kind: string, s: SlaKindSummary): string[] {
@@ -119,6 +109,8 @@ ${hbarChart('90th percentile days in stage', tis.map(([s, d]) => ({ label: human
 ${table(['stage', 'stays', 'median days', 'p90 days'], tis.map(([s, d]) => [esc(human(s)), String(d.n), esc(num(d.medianDays)), esc(num(d.p90Days))]), tis.map(([s]) => `data-stage="${esc(s)}"`))}
 </section>`);
 
+  if (report.approvals) sections.push(approvalsSection(report.approvals));
+
   sections.push(`<section id="definitions"><h2>Definitions</h2><ul class="defs">
 <li><b>Week</b>: ISO week ${esc(report.week)}, ${esc(report.start)} to ${esc(report.end)} (UTC); numbers stop at ${esc(report.asOf)}.</li>
 <li><b>New MQLs</b>: accounts classified PROSPECT/ARCHIVED → MQL in the week. <b>First touch</b>: the E-signal the machine recorded at the account's first classification.</li>
@@ -141,7 +133,7 @@ ${table(['stage', 'stays', 'median days', 'p90 days'], tis.map(([s, d]) => [esc(
 <body>
 <header><h1>Weekly pipeline audit — ${esc(report.week)}</h1>
 <p>${esc(day(report.start))} to ${esc(day(new Date(Date.parse(report.end) - 1).toISOString()))} (UTC) · as of ${esc(report.asOf)} · ${holding.length} alert(s) holding · database <code>${esc(meta.db)}</code></p>
-<nav>${['alerts', 'summary', 'lifecycle', 'pipeline', 'sla', 'overrides', 'stale', 'time-in-stage', 'definitions'].map((id) => `<a href="#${id}">${id.replace(/-/g, ' ')}</a>`).join(' · ')}</nav>
+<nav>${['alerts', 'summary', 'lifecycle', 'pipeline', 'sla', 'overrides', 'stale', 'time-in-stage', ...(report.approvals ? ['approvals'] : []), 'definitions'].map((id) => `<a href="#${id}">${id.replace(/-/g, ' ')}</a>`).join(' · ')}</nav>
 </header>
 <main>
 ${sections.join('\n')}

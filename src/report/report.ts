@@ -1,7 +1,11 @@
 // `ladder report`: reads the rows (queries.ts), computes the numbers (metrics.ts), draws the page (html.ts).
+import { stepDeadlines } from '../../machines/approval.js';
 import { statePaths } from '../../machines/introspect.js';
 import type { Engine } from '../engine/engine.js';
 import { BadInputError } from '../engine/errors.js';
+import { approvalConfig } from '../engine/templates.js';
+import { approvalAlerts, computeApprovals, type ApprovalsSection } from './approvals.js';
+import { loadApprovalRows } from './approvals-queries.js';
 import { computeWeeklyReport, cutoff, DEFAULT_REPORT_OPTIONS, reportWindow, type ReportOptions, type WeeklyReport } from './metrics.js';
 import { loadReportRows } from './queries.js';
 import { isoWeekOf, parseIsoWeek } from './week.js';
@@ -27,5 +31,19 @@ export function weeklyReport(engine: Engine, req: ReportRequest): WeeklyReport {
   const { from } = reportWindow(week, opts);
   const until = cutoff(week, req.now);
   const rows = loadReportRows(engine.store.db, { from, until, slaFrom: week.start, slaUntil: week.end });
-  return computeWeeklyReport(rows, week, statePaths(engine.machine), opts);
+  const report = computeWeeklyReport(rows, week, statePaths(engine.machine), opts);
+  const approvals = emailApprovals(engine, week, until);
+  // The section and its HO 7 alerts appear once the ladder has email templates: a ladder without them reads as before.
+  return approvals ? { ...report, alerts: [...report.alerts, ...approvalAlerts(approvals)], approvals } : report;
+}
+
+/** HO 5.4 for the week up to the cutoff, under the settings in force; null when no template version exists by then. */
+function emailApprovals(engine: Engine, week: ReturnType<typeof parseIsoWeek>, until: string): ApprovalsSection | null {
+  const rows = loadApprovalRows(engine.store.db, until);
+  if (rows.templates.length === 0) return null;
+  const cfg = approvalConfig(engine.settings);
+  return computeApprovals(rows, week, until, {
+    holidays: cfg.holidays, capacityMisses: cfg.approvals.capacityMisses, capacityWindowDays: cfg.approvals.capacityWindowDays,
+    configuredTypes: Object.keys(cfg.templates.types), deadlines: (at) => stepDeadlines(at, cfg),
+  });
 }

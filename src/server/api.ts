@@ -19,6 +19,7 @@ import { ImportFileError } from '../intake/errors.js';
 import { STAGES } from '../../machines/types.js';
 import { USER_ROLES } from '../settings/schema.js';
 import { mayBeDoneBy, requireRole, type Caller } from './app.js';
+import { registerTemplatesApi } from './templates-api.js';
 
 /** Anyone with a token may read: the Chief of Staff audits, the CMO watches messaging, the others work. */
 const READERS = USER_ROLES;
@@ -178,6 +179,9 @@ export function registerApi(app: FastifyInstance, ladder: Ladder): void {
 
   // Signal notes and import files come as text (within the server's body limit; /api/imports raises its own).
   app.addContentTypeParser(['text/markdown', 'text/csv'], { parseAs: 'string' }, (_req, body, done) => { done(null, body); });
+
+  // Email-sequence templates, their approval and recipient lists (issue 14).
+  registerTemplatesApi(app, ladder, { guarded, parseBody, refuseIdentity });
 
   app.get('/api/me', guarded(), async (req) => {
     const c = callerOf(req);

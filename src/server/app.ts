@@ -19,6 +19,7 @@ import { registerMondayWebhook } from './webhook.js';
 import { registerOps } from './ops.js';
 import type { Routine } from './routine.js';
 import { registerReview } from './review.js';
+import { registerApprovals } from './approvals.js';
 
 export type Caller = { name: string; role: UserRole; via: 'token' | 'session'; tokenId?: number };
 
@@ -135,6 +136,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   registerApi(app, o.ladder);
   registerMondayWebhook(app, o);
   registerReview(app, o.ladder, { sessionSecret });
+  registerApprovals(app, o.ladder, { sessionSecret });
   if (o.routine) {
     // The daily routine starts once the server listens (one that cannot listen, its port taken, runs nothing) and stops (waiting for a run in flight, releasing its
     // leases) when it closes. Its push is the monday outbox with the token of o.env.

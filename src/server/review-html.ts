@@ -294,7 +294,8 @@ ${o.queue.length === 0 ? html`<p class="none">Nothing is waiting for review.</p>
 <h2 id="overrides-h">PROSPECTs failing one gate <span class="count" data-count="overrides">${o.candidates.length}</span></h2>
 <p class="sub">The CRO may override one failed ICP gate, never two, with which gate failed, why the override is justified and which compensating signals are present (HO 3.6). It is logged and posted to the board.</p>
 ${o.candidates.length === 0 ? html`<p class="none">No PROSPECT fails exactly one gate.</p>` : o.candidates.map((c) => overrideArticle(c, o.user, o.idem))}
-</section>`;
+</section>
+<p class="sub" id="elsewhere">Email templates and recipient lists waiting for the CRO (HO 5.4): <a href="/approvals">Email approvals</a>.</p>`;
   return layout({ title: 'SQL-Pending Review', user: o.user, body });
 }
 

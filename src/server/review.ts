@@ -40,7 +40,7 @@ const FLASH_COOKIE = 'ladder_flash';
 /** A flash message is shown once, on the page the redirect leads to, within this time. */
 const FLASH_MS = 60_000;
 const FLASH_TEXT_MAX = 1_500;
-const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
+export const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
 
 // ---- what the page shows ----
 
@@ -101,7 +101,8 @@ export function overrideCandidates(engine: Engine, now: string): OverrideCandida
 
 // ---- forms ----
 
-function field(body: unknown, name: string): string | undefined {
+/** A form field as text (the first, when a field is sent twice). */
+export function field(body: unknown, name: string): string | undefined {
   if (!body || typeof body !== 'object') return undefined;
   const v = (body as Record<string, unknown>)[name];
   if (typeof v === 'string') return v;
@@ -145,8 +146,11 @@ function describe(action: Action, account: string, r: Applied, body: unknown): s
 
 // ---- the routes ----
 
-export function registerReview(app: FastifyInstance, ladder: Ladder, o: ReviewOptions): void {
-  const engine = ladder.engine;
+/**
+ * What the server's HTML pages share (this review page, the approvals page): the anti-forgery token of a session, the
+ * signed one-time flash message, and HTML replies. The keys are derived from the server's cookie secret.
+ */
+export function pageKit(o: ReviewOptions) {
   const key = (purpose: string) => createHmac('sha256', o.sessionSecret).update(`ladder review page: ${purpose}`).digest();
   const csrfKey = key('csrf');
   const flashKey = key('flash');
@@ -168,14 +172,6 @@ export function registerReview(app: FastifyInstance, ladder: Ladder, o: ReviewOp
     const expected = sessionCsrf(req);
     return expected !== null && sameMac(field(req.body, 'csrf'), expected);
   };
-  const loginNonce = (req: FastifyRequest): string | null => {
-    const n = req.cookies?.[LOGIN_COOKIE];
-    return n && NONCE.test(n) ? n : null;
-  };
-  const pageUser = (req: FastifyRequest, c: Caller): PageUser => {
-    const csrf = sessionCsrf(req);
-    return { name: c.name, role: c.role, canDecide: c.role === 'cro' && csrf !== null, csrf };
-  };
 
   const page = (reply: FastifyReply, status: number, body: string) =>
     reply.status(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
@@ -184,11 +180,6 @@ export function registerReview(app: FastifyInstance, ladder: Ladder, o: ReviewOp
     message: 'This form was not accepted: its anti-forgery (CSRF) token is missing or wrong. That happens when a form comes from another site, '
       + 'or from a page older than your current session. Nothing was changed. Reload the page and try again.',
     user, link,
-  }));
-  const notForRole = (reply: FastifyReply, req: FastifyRequest, c: Caller) => page(reply, 403, renderMessage({
-    title: 'Not for your role',
-    message: `The review page is for the CRO and sales.ops (HO 4.3); ${c.name} is ${c.role}.`,
-    user: pageUser(req, c),
   }));
 
   const sealFlash = (f: Flash, user: string, nowMs: number) => {
@@ -209,6 +200,36 @@ export function registerReview(app: FastifyInstance, ladder: Ladder, o: ReviewOp
       return null;
     }
   };
+  /** Keeps `f` for the next GET of the page at `path` (post/redirect/get), for this user only, for a minute. */
+  const setFlash = (req: FastifyRequest, reply: FastifyReply, cookie: { name: string; path: string }, f: Flash, user: string) =>
+    reply.setCookie(cookie.name, sealFlash(f, user, Date.parse(req.now)), { ...cookieBase(req), path: cookie.path, maxAge: FLASH_MS / 1000 });
+  /** The flash kept for this user, if any (shown once: the cookie is cleared). */
+  const takeFlash = (req: FastifyRequest, reply: FastifyReply, cookie: { name: string; path: string }, user: string): Flash | null => {
+    const raw = req.cookies?.[cookie.name];
+    const flash = openFlash(raw, user, Date.parse(req.now));
+    if (raw !== undefined) void reply.clearCookie(cookie.name, { path: cookie.path });
+    return flash;
+  };
+  return { mac, csrfKey, sameMac, cookieBase, sessionCsrf, csrfOk, page, forged, setFlash, takeFlash };
+}
+
+export function registerReview(app: FastifyInstance, ladder: Ladder, o: ReviewOptions): void {
+  const engine = ladder.engine;
+  const { mac, csrfKey, sameMac, cookieBase, sessionCsrf, csrfOk, page, forged, setFlash, takeFlash } = pageKit(o);
+  const flashCookie = { name: FLASH_COOKIE, path: '/review' };
+  const loginNonce = (req: FastifyRequest): string | null => {
+    const n = req.cookies?.[LOGIN_COOKIE];
+    return n && NONCE.test(n) ? n : null;
+  };
+  const pageUser = (req: FastifyRequest, c: Caller): PageUser => {
+    const csrf = sessionCsrf(req);
+    return { name: c.name, role: c.role, canDecide: c.role === 'cro' && csrf !== null, csrf };
+  };
+  const notForRole = (reply: FastifyReply, req: FastifyRequest, c: Caller) => page(reply, 403, renderMessage({
+    title: 'Not for your role',
+    message: `The review page is for the CRO and sales.ops (HO 4.3); ${c.name} is ${c.role}.`,
+    user: pageUser(req, c),
+  }));
 
   app.get('/assets/review.css', async (_req, reply) =>
     reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(REVIEW_CSS));
@@ -236,7 +257,8 @@ export function registerReview(app: FastifyInstance, ladder: Ladder, o: ReviewOp
       ...cookieBase(req), signed: true, path: '/', maxAge: Math.floor(SESSION_MS / 1000),
     });
     void reply.clearCookie(LOGIN_COOKIE, { path: '/login' });
-    return reply.redirect('/review', 303);
+    // The CRO and sales.ops land on the review queue; the CMO, category.positioning and chief.staff on the approvals page.
+    return reply.redirect(PAGE_ROLES.includes(user.role) ? '/review' : '/approvals', 303);
   });
 
   app.post('/logout', async (req, reply) => {
@@ -254,9 +276,7 @@ export function registerReview(app: FastifyInstance, ladder: Ladder, o: ReviewOp
     const c = req.caller;
     if (!c) return reply.redirect('/login', 303);
     if (!PAGE_ROLES.includes(c.role)) return notForRole(reply, req, c);
-    const raw = req.cookies?.[FLASH_COOKIE];
-    const flash = openFlash(raw, c.name, Date.parse(req.now));
-    if (raw !== undefined) void reply.clearCookie(FLASH_COOKIE, { path: '/review' });
+    const flash = takeFlash(req, reply, flashCookie, c.name);
     return page(reply, 200, renderReview({
       user: pageUser(req, c), now: req.now, flash, idem: randomBytes(12).toString('base64url'),
       queue: reviewQueue(engine, req.now), candidates: overrideCandidates(engine, req.now),
@@ -290,7 +310,7 @@ export function registerReview(app: FastifyInstance, ladder: Ladder, o: ReviewOp
       else if (err instanceof BadInputError) flash = { kind: 'error', text: err.message };
       else throw err;
     }
-    void reply.setCookie(FLASH_COOKIE, sealFlash(flash, c.name, Date.parse(req.now)), { ...cookieBase(req), path: '/review', maxAge: FLASH_MS / 1000 });
+    void setFlash(req, reply, flashCookie, flash, c.name);
     return reply.redirect('/review', 303);
   });
 }

@@ -6,7 +6,7 @@ import { DEFAULT_RULES } from '../../machines/rules/config.js';
 import { BadInputError, describeZodIssues } from '../engine/errors.js';
 import { DEFAULT_USERS, SettingsSchema, type Settings } from './schema.js';
 
-const SECTIONS = ['rules', 'monday', 'users', 'clock', 'mondayUsers', 'routine'] as const;
+const SECTIONS = ['rules', 'monday', 'users', 'clock', 'mondayUsers', 'routine', 'templates', 'approvals'] as const;
 
 /** Validates a whole document; the message names every field and what it accepts. */
 export function validateSettings(doc: unknown, where = 'settings'): Settings {
@@ -37,6 +37,8 @@ export const ConfigFileSchema = z.object({
   clock: z.record(z.string(), z.unknown()).optional(),
   mondayUsers: z.record(z.string(), z.string()).optional(),
   routine: z.record(z.string(), z.unknown()).optional(),
+  templates: z.record(z.string(), z.unknown()).optional(),
+  approvals: z.record(z.string(), z.unknown()).optional(),
 }).strict();
 
 /**
@@ -55,6 +57,8 @@ export function importConfigFile(current: Settings, raw: unknown, where: string)
   if (f.clock !== undefined) next.clock = deepMerge(current.clock, f.clock);
   if (f.mondayUsers !== undefined) next.mondayUsers = f.mondayUsers;
   if (f.routine !== undefined) next.routine = deepMerge(current.routine, f.routine);
+  if (f.templates !== undefined) next.templates = deepMerge(current.templates, f.templates);
+  if (f.approvals !== undefined) next.approvals = deepMerge(current.approvals, f.approvals);
   return validateSettings(next, where);
 }
 
@@ -64,7 +68,7 @@ export function settingsPath(path: string): string[] {
   // User names contain dots (sales.ops): everything after "users." is one key.
   if ((parts[0] === 'users' || parts[0] === 'mondayUsers') && parts.length > 1) return [parts[0], parts.slice(1).join('.')];
   if (!SECTIONS.includes(parts[0] as (typeof SECTIONS)[number]) || parts.some((p) => p === '')) {
-    throw new BadInputError(`setting: "${path}" is not a settings path; it starts with one of ${SECTIONS.join(', ')} (e.g. rules.timers.sqlStaleDays, users.marcus, monday.boardId, clock.maxAheadHours, routine.sweepCron)`, 'setting');
+    throw new BadInputError(`setting: "${path}" is not a settings path; it starts with one of ${SECTIONS.join(', ')} (e.g. rules.timers.sqlStaleDays, users.marcus, monday.boardId, clock.maxAheadHours, routine.sweepCron, approvals.escalateAfterHours)`, 'setting');
   }
   return parts;
 }

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { ROLES } from '../../machines/events.js';
 import { DEFAULT_RULES, RulesConfigSchema, type RulesConfig } from '../../machines/rules/config.js';
 import { MondayConfigSchema } from '../monday/config.js';
+import { ApprovalSettingsSchema, DEFAULT_APPROVAL_SETTINGS, type ApprovalSettings } from '../../machines/approval.js';
+import { DEFAULT_TEMPLATE_SETTINGS, TemplateSettingsSchema, type TemplateSettings } from '../../machines/templates/config.js';
 
 export const USER_ROLES = ROLES.filter((r) => r !== 'system') as Exclude<(typeof ROLES)[number], 'system'>[];
 export const UserRole = z.enum(ROLES).exclude(['system']);
@@ -80,15 +82,22 @@ export const SettingsSchema = z.object({
   mondayUsers: z.record(z.string().regex(/^\d{1,20}$/, 'a numeric monday user id'), z.string()).default({}),
   /** Settings written before issue 13 have none: the defaults. */
   routine: RoutineSettingsSchema.default(() => structuredClone(DEFAULT_ROUTINE)),
+  /** Email-sequence templates (issue 14, HO 5.2-5.3): the sequence types and the content rules' lists. */
+  templates: TemplateSettingsSchema.default(() => structuredClone(DEFAULT_TEMPLATE_SETTINGS)),
+  /** The approval SLAs (HO 5.4.4). */
+  approvals: ApprovalSettingsSchema.default(() => structuredClone(DEFAULT_APPROVAL_SETTINGS)),
 }).strict().superRefine((s, ctx) => {
   for (const [id, user] of Object.entries(s.mondayUsers)) {
     if (!Object.hasOwn(s.users, user)) ctx.addIssue({ code: 'custom', path: ['mondayUsers', id], message: `"${user}" is not a user (users: ${Object.keys(s.users).join(', ')})` });
   }
 });
-export type Settings = { rules: RulesConfig; monday: Record<string, unknown> | null; users: Record<string, UserRole>; clock: ClockSettings; mondayUsers: Record<string, string>; routine: RoutineSettings };
+export type Settings = {
+  rules: RulesConfig; monday: Record<string, unknown> | null; users: Record<string, UserRole>; clock: ClockSettings; mondayUsers: Record<string, string>;
+  routine: RoutineSettings; templates: TemplateSettings; approvals: ApprovalSettings;
+};
 
 /** A user named like a role has that role, so a fresh ladder is usable at once (--as sales.ops). */
-export const DEFAULT_USERS: Record<string, UserRole> = { 'sales.ops': 'sales.ops', cro: 'cro', cmo: 'cmo', 'chief.staff': 'chief.staff' };
+export const DEFAULT_USERS: Record<string, UserRole> = { 'sales.ops': 'sales.ops', cro: 'cro', cmo: 'cmo', 'chief.staff': 'chief.staff', 'category.positioning': 'category.positioning' };
 
 export const DEFAULT_SETTINGS: Settings = {
   rules: structuredClone(DEFAULT_RULES) as RulesConfig,
@@ -97,6 +106,8 @@ export const DEFAULT_SETTINGS: Settings = {
   clock: { futureToleranceMinutes: 5, maxAheadHours: 24 },
   mondayUsers: {},
   routine: DEFAULT_ROUTINE,
+  templates: DEFAULT_TEMPLATE_SETTINGS,
+  approvals: DEFAULT_APPROVAL_SETTINGS,
 };
 
 /** The role of a user, prototype-safe (a user called "__proto__" or "constructor" has none). */

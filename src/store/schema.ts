@@ -61,6 +61,8 @@ export const events = sqliteTable('events', {
 export const refusals = sqliteTable('refusals', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   account: text('account'),
+  /** For an actor of another machine (issue 14): `template:nurture-mql-1.v2`, `recipients:list-7`. */
+  subject: text('subject'),
   type: text('type').notNull(),
   payload: text('payload').notNull(),
   by: text('by').notNull(),
@@ -311,3 +313,103 @@ export const mondayDeliveries = sqliteTable('monday_deliveries', {
   lastError: text('last_error'),
   answeredAt: text('answered_at'),
 }, (t) => [index('monday_deliveries_open').on(t.receivedAt).where(sql`reply_status in ('pending', 'uncertain') or reset_status = 'pending'`)]);
+
+// ---- the machines beside the ladder (issue 14): a template version's approval, a recipient list's ----
+// The ladder's own tables above stay as they are (keyed by account, tuned for a million of them); these hold the
+// actors of the other machines, one row per (kind, id), written by the same engine (src/engine/actors.ts): the
+// same transaction, refusal record, timer rows and sweep.
+
+/** The persisted actor of each other machine: kind ('template', 'recipients'), its id, snapshot and versions. */
+export const machineActors = sqliteTable('machine_actors', {
+  kind: text('kind').notNull(),
+  id: text('id').notNull(),
+  machineVersion: integer('machine_version').notNull(),
+  snapshot: text('snapshot').notNull(),
+  /** The state as a label ("cmoReview"), for queries. */
+  state: text('state').notNull(),
+  version: integer('version').notNull(),
+  updatedAt: text('updated_at').notNull(),
+}, (t) => [uniqueIndex('machine_actors_key').on(t.kind, t.id), index('machine_actors_state').on(t.kind, t.state)]);
+
+/** Append-only: every accepted event of those actors, in order per actor. Replaying it rebuilds the snapshot. */
+export const machineEvents = sqliteTable('machine_events', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  kind: text('kind').notNull(),
+  actorId: text('actor_id').notNull(),
+  seq: integer('seq').notNull(),
+  type: text('type').notNull(),
+  payload: text('payload').notNull(),
+  by: text('by').notNull(),
+  role: text('role').notNull(),
+  source: text('source').notNull(),
+  at: text('at').notNull(),
+  recordedAt: text('recorded_at').notNull(),
+  stateBefore: text('state_before'),
+  stateAfter: text('state_after').notNull(),
+  reason: text('reason'),
+  idempotencyKey: text('idempotency_key'),
+  settingsVersion: integer('settings_version').notNull(),
+  machineVersion: integer('machine_version').notNull(),
+}, (t) => [
+  uniqueIndex('machine_events_actor_seq').on(t.kind, t.actorId, t.seq),
+  uniqueIndex('machine_events_idempotency').on(t.idempotencyKey),
+  index('machine_events_type_at').on(t.type, t.at),
+]);
+
+/** Durable timers of those actors (an approval step's SLA and escalation), fired by the daily sweep. */
+export const machineTimers = sqliteTable('machine_timers', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  kind: text('kind').notNull(),
+  actorId: text('actor_id').notNull(),
+  timerId: text('timer_id').notNull(),
+  event: text('event').notNull(),
+  dueAt: text('due_at').notNull(),
+  status: text('status', { enum: ['pending', 'fired', 'cancelled'] }).notNull(),
+  armedBy: integer('armed_by').notNull(),
+  closedBy: integer('closed_by'),
+}, (t) => [
+  index('machine_timers_due').on(t.dueAt).where(sql`status = 'pending'`),
+  uniqueIndex('machine_timers_one_pending').on(t.kind, t.actorId, t.timerId).where(sql`status = 'pending'`),
+]);
+
+/**
+ * Email-sequence template versions (HO 5.1-5.4): immutable; a change is a new version of the same key
+ * (sequence type and step), which goes through approval again. The approval is the actor (kind 'template').
+ */
+export const templates = sqliteTable('templates', {
+  /** `nurture-mql-1.v2`: the key and the version. */
+  id: text('id').primaryKey(),
+  /** `nurture-mql-1`: the sequence type (slug) and the step. */
+  key: text('key').notNull(),
+  sequence: text('sequence').notNull(),
+  step: integer('step').notNull(),
+  version: integer('version').notNull(),
+  /** SHA-256 of the file's text: the same text is the same version. */
+  hash: text('hash').notNull(),
+  subject: text('subject').notNull(),
+  /** The whole file as added (front matter and body). */
+  text: text('text').notNull(),
+  file: text('file').notNull(),
+  addedAt: text('added_at').notNull(),
+  addedBy: text('added_by').notNull(),
+}, (t) => [uniqueIndex('templates_hash').on(t.hash), uniqueIndex('templates_key_version').on(t.key, t.version)]);
+
+/** Recipient lists (HO 5.4.1-5.4.3): which contacts of which accounts a template version may be sent to. */
+export const recipientLists = sqliteTable('recipient_lists', {
+  /** `list-7`. */
+  id: text('id').primaryKey(),
+  template: text('template').notNull().references(() => templates.id),
+  proposedAt: text('proposed_at').notNull(),
+  proposedBy: text('proposed_by').notNull(),
+  note: text('note'),
+}, (t) => [index('recipient_lists_template').on(t.template)]);
+
+/** One row per recipient: the account, the contact (canonical key), and why it is on the list when proposed. */
+export const recipientEntries = sqliteTable('recipient_entries', {
+  list: text('list').notNull().references(() => recipientLists.id),
+  account: text('account').notNull().references(() => accounts.domain),
+  contact: text('contact').notNull(),
+  /** The account's stage, and the contact's latest signal, when the list was proposed. */
+  stage: text('stage').notNull(),
+  why: text('why').notNull(),
+}, (t) => [uniqueIndex('recipient_entries_key').on(t.list, t.account, t.contact), index('recipient_entries_contact').on(t.contact)]);

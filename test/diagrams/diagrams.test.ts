@@ -13,27 +13,9 @@ import { delayOf } from '../../machines/timers.js';
 import { generateDiagrams, staleDiagrams } from '../../src/diagram/artifacts.js';
 import { runCli } from '../../src/cli/app.js';
 import { tempDir } from '../helpers/store.js';
+import { parseMermaid } from './mermaid-text.js';
 
 const COMMITTED = fileURLToPath(new URL('../../diagrams', import.meta.url));
-
-/** Reads the Mermaid text back: state ids → dotted paths (from the nesting), and every transition line. */
-function parseMermaid(text: string) {
-  const paths = new Map<string, string>();
-  const stack: string[] = [];
-  const transitions: { source: string; target: string; label: string }[] = [];
-  for (const line of text.split('\n').map((l) => l.trim())) {
-    const decl = /^state "([^"]+)" as (\S+)( \{)?$/.exec(line);
-    if (decl) {
-      paths.set(decl[2]!, [...stack, decl[1]!].join('.'));
-      if (decl[3]) stack.push(decl[1]!);
-      continue;
-    }
-    if (line === '}') { stack.pop(); continue; }
-    const t = /^(\S+) --> (\S+) : (.+)$/.exec(line);
-    if (t) transitions.push({ source: t[1]!, target: t[2]!, label: t[3]! });
-  }
-  return { paths, transitions: transitions.map((t) => ({ ...t, source: paths.get(t.source) ?? t.source, target: paths.get(t.target) ?? t.target })) };
-}
 
 type GraphNode = ReturnType<typeof toDirectedGraph>;
 function graphOf(machine: AnyStateMachine) {
@@ -146,7 +128,7 @@ describe('diagrams generated from the machine', () => {
       const out: string[] = [];
       const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(s), isTTY: false, env: {} };
       expect(await runCli(['diagram', '--check', '--out', tmp.dir], io)).toBe(5);
-      expect(out.join('\n')).toContain('ladder.mmd, ladder.svg, README.md differ from the machine; regenerate them with: npm run diagrams');
+      expect(out.join('\n')).toContain('ladder.mmd, ladder.svg, approval.mmd, approval.svg, recipients.mmd, recipients.svg, README.md differ from the machine; regenerate them with: npm run diagrams');
       expect(await runCli(['diagram', '--out', tmp.dir], io)).toBe(0);
       expect(await runCli(['diagram', '--check', '--out', tmp.dir], io)).toBe(0);
       expect(readFileSync(`${tmp.dir}/ladder.mmd`, 'utf8')).toBe(readFileSync(`${COMMITTED}/ladder.mmd`, 'utf8'));

@@ -12,6 +12,9 @@ const LADDER_TABLES: Record<string, string> = {
   accounts: 'accounts', actors: 'actors', events: 'events', refusals: 'refusals', stageHistory: 'stage_history', timers: 'timers',
   suppressions: 'suppressions', escalations: 'escalations', intakeNotes: 'intake_notes', intakeBounces: 'intake_bounces',
   importBatches: 'import_batches', settings: 'settings', dataMigrations: 'data_migrations', userTokens: 'user_tokens',
+  // Issue 14: the machines beside the ladder and their ledgers.
+  machineActors: 'machine_actors', machineEvents: 'machine_events', machineTimers: 'machine_timers',
+  templates: 'templates', recipientLists: 'recipient_lists', recipientEntries: 'recipient_entries',
 };
 
 /** Where writes to ladder tables are the point, each with the reason. */

@@ -123,15 +123,16 @@ export function registerCoreCommands(program: Command, run: Run) {
   program.command('replay').argument('[accounts...]', 'accounts to replay (default: every account)')
     .description("replay each account's log under the rules in force at each event; exit 5 when a stored snapshot differs")
     .action((accounts: string[]) => run(async (ctx) => {
-      const { replayAccount, replayAll } = await import('../../engine/replay.js');
+      const { replayAccount, replayAll, replayActors } = await import('../../engine/replay.js');
       const engine = ctx.reader().engine;
-      const results = accounts.length ? accounts.map((a) => replayAccount(engine, accountKey(a))) : replayAll(engine);
+      // Every account, and every template approval and recipient list (issue 14), unless accounts are named.
+      const results = accounts.length ? accounts.map((a) => replayAccount(engine, accountKey(a))) : [...replayAll(engine), ...replayActors(engine)];
       const differing = results.filter((r) => r.status === 'differs');
       const older = results.filter((r) => r.status === 'older machine');
       emit(ctx, { accounts: results.length, differing: differing.length, olderMachine: older.length, results }, [
         ...differing.map((r) => `${r.account}: the log (${r.events} events) does not replay to the stored snapshot: ${r.differs.join(', ')}`),
         ...(older.length ? [`${older.length} accounts were partly written by an older machine (${[...new Set(older.flatMap((r) => r.differs))].join(', ')}) and are not replayed: this ladder has only its own machine`] : []),
-        `${results.length - differing.length - older.length} of ${results.length} accounts replay to their stored snapshot, each event under the settings version it was applied with`,
+        `${results.length - differing.length - older.length} of ${results.length} accounts and approvals replay to their stored snapshot, each event under the settings version it was applied with`,
       ]);
       if (differing.length) throw new ReportedFailure(`replay: ${differing.length} accounts differ from their log`, EXIT.difference);
     })());
