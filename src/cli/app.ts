@@ -20,6 +20,7 @@ import { registerUserCommands } from './commands/users.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTemplateCommands } from './commands/templates.js';
 import { registerRunsCommand } from './commands/runs.js';
+import { registerSequenceCommands } from './commands/sequences.js';
 
 /** monday.pushAfterCommands: the board follows every command that changed an account. */
 async function pushAfter(ctx: CliContext): Promise<void> {
@@ -71,6 +72,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   registerUserCommands(program, run);
   registerServeCommand(program, run);
   registerTemplateCommands(program, run);
+  registerSequenceCommands(program, run);
   registerRunsCommand(program, run);
   registerDiagramCommands(program, run);
   registerReportCommands(program, run);

@@ -14,7 +14,7 @@ import type { Db } from '../store/open.js';
 import type { Settings } from '../settings/schema.js';
 import type { EngineCore, RefusalRecord, Refused, Source } from './engine.js';
 
-export type ActorKind = 'template' | 'recipients';
+export type ActorKind = 'template' | 'recipients' | 'sequence' | 'sending';
 export type ActorEvent = { type: string; at: string; by: string; role: string; [k: string]: unknown };
 
 /** What makes a kind of actor: its machine for a set of settings, its events' schema, its words for a refusal. */
@@ -51,6 +51,10 @@ export type ActorMeta = { source: Source; now: string; idempotencyKey?: string; 
 export type MachineTimerRow = typeof machineTimers.$inferSelect;
 
 const subjectOf = (kind: string, id: string) => `${kind}:${id}`;
+const NOUN: Record<ActorKind, string> = {
+  template: 'template version (ladder template list)', recipients: 'recipient list (ladder recipients list)',
+  sequence: 'sequence for the account (ladder sequence show)', sending: 'mailbox',
+};
 
 export function makeActors(core: EngineCore, specs: Record<ActorKind, KindSpec>) {
   const { db } = core;
@@ -224,7 +228,7 @@ export function makeActors(core: EngineCore, specs: Record<ActorKind, KindSpec>)
     }
     return core.attempt(() => {
       const row = q.actor.get({ kind, id });
-      if (!row) throw new BadInputError(`${kind}: no ${kind === 'template' ? 'template version' : 'recipient list'} ${id} (ladder ${kind === 'template' ? 'template' : 'recipients'} list)`, kind);
+      if (!row) throw new BadInputError(`${kind}: no ${NOUN[kind]} ${id}`, kind);
       if (meta.expectedVersion !== undefined && row.version !== meta.expectedVersion) {
         refuse(event.type, `stale version for ${id}: expected ${meta.expectedVersion}, it is at ${row.version} (someone acted first); read it again and retry`, 'stale');
       }
@@ -233,8 +237,21 @@ export function makeActors(core: EngineCore, specs: Record<ActorKind, KindSpec>)
     }, refusal);
   }
 
+  /**
+   * The engine's own event on an actor (a stage's sequence from the ladder, a bounce pause), in the current
+   * transaction: the actor's due timers first, then the machine. Refused: recorded, returned.
+   */
+  function systemInTx(kind: ActorKind, id: string, event: ActorEvent, meta: ActorMeta): ActorApplied | Refused {
+    const spec = specOf(kind);
+    const now = validateNow(meta.now);
+    return core.attempt(() => {
+      const caughtUp = catchUp(spec, id, event.at, now);
+      return applyEvent(spec, id, event, { ...meta, now, caughtUp });
+    }, () => ({ account: null, subject: subjectOf(kind, id), type: event.type, payload: event, by: event.by, role: event.role, source: meta.source, at: event.at }));
+  }
+
   return {
-    createInTx, submitInTx, fireTimerRow,
+    createInTx, submitInTx, systemInTx, fireTimerRow,
     /** Due timers of every kind, oldest first (the sweep fires them after the ladder's). */
     due: (now: string, limit: number) => q.due.all({ now, limit }),
     countDue: (now: string) => q.countDue.get({ now })?.n ?? 0,

@@ -26,6 +26,7 @@ import { timerWrites } from './timer-actions.js';
 import { suppressionHook } from './suppression.js';
 import { makeSweep } from './sweep.js';
 import { makeTemplates } from './templates.js';
+import { makeSequences, type Sequences } from './sequences.js';
 import type { ActorKind } from './actors.js';
 import { makeIntake } from './intake.js';
 import { makeUsers } from './users.js';
@@ -164,6 +165,11 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     }).prepare(),
   };
 
+  // The sequences follow the ladder (issue 15): always on, like suppression, after it (a suppressed account is
+  // never enrolled). Built below from the engine's internals.
+  let seqs: Sequences | null = null;
+  const sequenceHook: TransitionHook = (info) => seqs?.ladderHook(info);
+
   // ---- settings: the rules in force are the newest settings row; a change made by another process is seen
   // at the next transaction (a long-running server never applies stale rules).
   let cur: Current | null = null;
@@ -174,7 +180,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
     const row = q.settingsRow.get({ version });
     const settings = row ? validateSettings(JSON.parse(row.body), `settings v${version}`) : DEFAULT_SETTINGS;
     const machine = machineFor(settings.rules);
-    const c = { version, settings, machine, step: createStepper(machine), hooks: [suppressionHook, ...hooksFor(settings)] };
+    const c = { version, settings, machine, step: createStepper(machine), hooks: [suppressionHook, sequenceHook, ...hooksFor(settings)] };
     versions.set(version, c);
     return c;
   }
@@ -518,7 +524,9 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
   // ---- the engine's parts built on these internals (not handed out) ----
 
   const core = { db, sqlite, write, attempt, standalone, refuse, recordRefusal, deny, authorize, fireTimerRow, submitInTx, settingsInTx, live, current, clock };
-  const tpl = makeTemplates(core);
+  seqs = makeSequences(core, () => tpl.actorRuntime);
+  const tpl = makeTemplates(core, seqs.specs);
+  const sequences = seqs;
   const sweeps = makeSweep(core, tpl.actorRuntime);
   const intake = makeIntake(core);
   const users = makeUsers(core);
@@ -566,6 +574,13 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
       check: tpl.checkEntries, load: tpl.loadActor,
       /** The machine of a kind under the rules of a settings version (replay). */
       machineAt: (kind: ActorKind, version: number) => tpl.actorRuntime.machineAt(kind, version, settingsAt(version).settings),
+    },
+    /** Sequences, replies and sends (sequences.ts, issue 15). */
+    sequences: {
+      reply: sequences.reply, command: sequences.command, plan: sequences.plan, due: sequences.due, record: sequences.record,
+      claim: sequences.claim, settle: sequences.settle, resumeSending: sequences.resumeSending, sendingState: sequences.sendingState,
+      sendable: sequences.sendable, send: sequences.sendById,
+      load: (account: string) => tpl.actorRuntime.load('sequence', account),
     },
     /** Refuses (and records) a whole command before it starts when the role may not, or --now runs ahead. */
     authorizeCommand(type: string, what: string, actor: Actor, now: string, record: Omit<RefusalRecord, 'by' | 'role' | 'at'>): void {

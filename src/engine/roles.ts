@@ -3,6 +3,8 @@
 import type { Role } from '../../machines/events.js';
 import { APPROVAL_PERMISSIONS } from '../../machines/approval.js';
 import { RECIPIENTS_PERMISSIONS } from '../../machines/recipients.js';
+import { SEQUENCE_PERMISSIONS } from '../../machines/sequence.js';
+import { SENDING_PERMISSIONS } from '../../machines/sending.js';
 
 const OPS: Role[] = ['sales.ops', 'cro'];
 export const PERMISSIONS: Record<string, readonly Role[]> = {
@@ -18,10 +20,17 @@ export const PERMISSIONS: Record<string, readonly Role[]> = {
   CRO_CONFIRM: ['cro'], CRO_DISPUTE: ['cro'], CRO_FLAG: ['cro'], CRO_OVERRIDE: ['cro'], CRO_REOPEN: ['cro'],
   BRIEFING_SCHEDULED: OPS, BRIEFING_COMPLETED: OPS,
   ASSESSMENT_QUALIFIED: OPS, ASSESSMENT_WON: OPS, ASSESSMENT_LOST: OPS,
-  DISQUALIFY: OPS, ARCHIVE: OPS,
+  DISQUALIFY: OPS,
+  /** The system archives an account whose Re-engagement ended with no response (HO 5.6 #10). */
+  ARCHIVE: [...OPS, 'system'],
   /** Email-sequence templates and recipient lists (HO 5.1, 5.4): who writes, who approves what. */
   ...APPROVAL_PERMISSIONS,
   ...RECIPIENTS_PERMISSIONS,
+  /** Sequences and replies (HO 5.5, 5.6): sales.ops executes; the CRO handles most replies. */
+  ...SEQUENCE_PERMISSIONS,
+  ...SENDING_PERMISSIONS,
+  /** The day's plan of touches and their hand-over to an executor; recording what an external sequencer did. */
+  SENDS_PLAN: ['sales.ops', 'system'], SENDS_RUN: ['sales.ops', 'system'], SEND_RECORDED: ['sales.ops', 'system'],
 };
 
 /** null when allowed, else why not. Timer events belong to the system alone. */

@@ -20,6 +20,8 @@ export type SweepResult = {
   batches: number;
   /** Approval steps (templates, recipient lists) flagged past their SLA, and escalated past 48 hours (HO 5.4.4). */
   approvals: { slaBreaches: number; escalated: number };
+  /** Sequence timers (issue 15): touches planned, reply SLAs checked, pauses, cooldowns and completions. */
+  sequences: { touches: number; taskTimers: number; other: number };
 };
 export type SweepOptions = {
   now: string;
@@ -62,53 +64,55 @@ export function makeSweep(core: EngineCore, others: Actors) {
     const denied = core.authorize(SWEEP, role, now);
     if (denied) core.deny({ account: null, type: SWEEP, payload: { type: SWEEP, now, by, role }, by, role, source: opts.source ?? 'cli', at: now }, `cannot sweep: ${denied.why}`, denied.kind);
     const batchSize = opts.batchSize ?? 500;
-    const result: SweepResult = { now, fired: 0, transitions: {}, slaBreaches: 0, skipped: 0, batches: 0, approvals: { slaBreaches: 0, escalated: 0 } };
+    const result: SweepResult = { now, fired: 0, transitions: {}, slaBreaches: 0, skipped: 0, batches: 0, approvals: { slaBreaches: 0, escalated: 0 }, sequences: { touches: 0, taskTimers: 0, other: 0 } };
     const total = (count.get({ now })?.n ?? 0) + others.countDue(now);
 
+    // One stream in due order: the ladder's timers and the other machines' (an approval step's SLA, a sequence's
+    // touch, a reply's SLA). Merged, so a sequence's touch due on day 80 is met before the ladder's regression of
+    // day 90 moves the account, as it would have happened on time (DOMAIN "Timers").
     for (;;) {
       const batch = core.write(() => {
         // The due rows are read inside the batch's IMMEDIATE transaction, never before it: read earlier, they
         // could be fired by another sweep while this one waited for the write lock (an overlapping cron).
         const rows = due.all({ now, limit: batchSize });
-        if (rows.length === 0) return 0;
+        const more = others.due(now, batchSize);
+        if (rows.length === 0 && more.length === 0) return 0;
         result.batches++;
-        // One timer per account per batch: its other due rows (perhaps cancelled or re-armed by this one) are
-        // read again in the next batch, so each account's timers fire in due order and only while pending.
+        // One timer per actor per batch: its other due rows (perhaps cancelled or re-armed by this one) are read
+        // again in the next batch, so each actor's timers fire in due order and only while pending.
         const touched = new Set<string>();
-        for (const row of rows) {
-          if (touched.has(row.account)) continue;
-          touched.add(row.account);
-          const r = core.fireTimerRow(row, now);
-          if (r.status === 'refused') { result.skipped++; continue; }
-          result.fired++;
-          if (delayOf(row.timerId)?.endsWith('_SLA')) result.slaBreaches++;
-          const move = `${r.before.stage}→${r.after.stage}`;
-          if (r.before.stage !== r.after.stage) result.transitions[move] = (result.transitions[move] ?? 0) + 1;
+        let i = 0;
+        let j = 0;
+        while (i < rows.length || j < more.length) {
+          const ladderFirst = i < rows.length && (j >= more.length || rows[i]!.dueAt <= more[j]!.dueAt);
+          // A list read to its limit may hold more rows due before the other's next one: the next batch reads them.
+          if (ladderFirst ? j >= more.length && more.length === batchSize : i >= rows.length && rows.length === batchSize) break;
+          if (ladderFirst) {
+            const row = rows[i++]!;
+            if (touched.has(row.account)) continue;
+            touched.add(row.account);
+            const r = core.fireTimerRow(row, now);
+            if (r.status === 'refused') { result.skipped++; continue; }
+            result.fired++;
+            if (delayOf(row.timerId)?.endsWith('_SLA')) result.slaBreaches++;
+            const move = `${r.before.stage}→${r.after.stage}`;
+            if (r.before.stage !== r.after.stage) result.transitions[move] = (result.transitions[move] ?? 0) + 1;
+          } else {
+            const row = more[j++]!;
+            const key = `${row.kind}:${row.actorId}`;
+            if (touched.has(key)) continue;
+            touched.add(key);
+            const r = others.fireTimerRow(row, now);
+            if (r.status === 'refused') { result.skipped++; continue; }
+            result.fired++;
+            if (row.kind === 'sequence') {
+              if (row.timerId === 'task') result.sequences.taskTimers++;
+              else if (row.timerId.includes('NEXT_TOUCH')) result.sequences.touches++;
+              else result.sequences.other++;
+            } else result.approvals[row.timerId.includes('STEP_ESCALATION') ? 'escalated' : 'slaBreaches']++;
+          }
         }
-        return rows.length;
-      });
-      if (batch === 0) break;
-      const progress = { fired: result.fired + result.skipped, due: Math.max(total, result.fired + result.skipped) };
-      opts.onProgress?.(progress);
-      yield progress;
-    }
-    // Then the timers of the other machines (an approval step's SLA and escalation, issue 14), the same way.
-    for (;;) {
-      const batch = core.write(() => {
-        const rows = others.due(now, batchSize);
-        if (rows.length === 0) return 0;
-        result.batches++;
-        const touched = new Set<string>();
-        for (const row of rows) {
-          const key = `${row.kind}:${row.actorId}`;
-          if (touched.has(key)) continue;
-          touched.add(key);
-          const r = others.fireTimerRow(row, now);
-          if (r.status === 'refused') { result.skipped++; continue; }
-          result.fired++;
-          result.approvals[row.timerId.includes('STEP_ESCALATION') ? 'escalated' : 'slaBreaches']++;
-        }
-        return rows.length;
+        return rows.length + more.length;
       });
       if (batch === 0) break;
       const progress = { fired: result.fired + result.skipped, due: Math.max(total, result.fired + result.skipped) };

@@ -22,7 +22,7 @@ import type { Db } from '../store/open.js';
 import type { Settings } from '../settings/schema.js';
 import { BadInputError, RefusedError, describeZodIssues } from './errors.js';
 import { instantOf, validateNow } from './validate.js';
-import { makeActors, type ActorApplied, type ActorEvent, type KindSpec } from './actors.js';
+import { makeActors, type ActorApplied, type ActorEvent, type ActorKind, type KindSpec } from './actors.js';
 import type { EngineCore, Source } from './engine.js';
 
 export type TemplateMeta = { by: string; role: string; now: string; source: Source; idempotencyKey?: string; expectedVersion?: number };
@@ -36,7 +36,7 @@ export function approvalConfig(s: Settings): ApprovalConfig {
   return { templates: s.templates, approvals: s.approvals, holidays: s.rules.holidays };
 }
 
-function validateWith<T extends { type: string; at: string }>(schema: { safeParse(x: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }) {
+export function validateWith<T extends { type: string; at: string }>(schema: { safeParse(x: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }) {
   return (raw: unknown, now: string, toleranceMinutes: number): ActorEvent => {
     const type = (raw as { type?: unknown } | null)?.type;
     if (typeof type === 'string' && type.startsWith('xstate.')) throw new BadInputError('type: timer events are fired by the sweep from a stored timer, never sent directly', 'type');
@@ -70,7 +70,7 @@ export function templateSpec(): KindSpec {
   };
 }
 
-export function makeTemplates(core: EngineCore) {
+export function makeTemplates(core: EngineCore, others: Partial<Record<ActorKind, KindSpec>> = {}) {
   const { db } = core;
 
   /** The check of a recipient list against the database now (HO 5.4.1): each problem names the entry. */
@@ -142,7 +142,7 @@ export function makeTemplates(core: EngineCore) {
     };
   }
 
-  const runtime = makeActors(core, { template: templateSpec(), recipients: recipientsSpec() });
+  const runtime = makeActors(core, { template: templateSpec(), recipients: recipientsSpec(), ...others } as Record<ActorKind, KindSpec>);
 
   /** Stores a template file as a new version with its approval (a draft), or names the version it already is. */
   function addTemplate(file: { name: string; text: string }, meta: TemplateMeta): ActorApplied & { template: string; versionOf: number; duplicate: boolean } {

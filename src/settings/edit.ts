@@ -6,7 +6,7 @@ import { DEFAULT_RULES } from '../../machines/rules/config.js';
 import { BadInputError, describeZodIssues } from '../engine/errors.js';
 import { DEFAULT_USERS, SettingsSchema, type Settings } from './schema.js';
 
-const SECTIONS = ['rules', 'monday', 'users', 'clock', 'mondayUsers', 'routine', 'templates', 'approvals'] as const;
+const SECTIONS = ['rules', 'monday', 'users', 'clock', 'mondayUsers', 'routine', 'templates', 'approvals', 'sequences'] as const;
 
 /** Validates a whole document; the message names every field and what it accepts. */
 export function validateSettings(doc: unknown, where = 'settings'): Settings {
@@ -39,6 +39,7 @@ export const ConfigFileSchema = z.object({
   routine: z.record(z.string(), z.unknown()).optional(),
   templates: z.record(z.string(), z.unknown()).optional(),
   approvals: z.record(z.string(), z.unknown()).optional(),
+  sequences: z.record(z.string(), z.unknown()).optional(),
 }).strict();
 
 /**
@@ -59,6 +60,7 @@ export function importConfigFile(current: Settings, raw: unknown, where: string)
   if (f.routine !== undefined) next.routine = deepMerge(current.routine, f.routine);
   if (f.templates !== undefined) next.templates = deepMerge(current.templates, f.templates);
   if (f.approvals !== undefined) next.approvals = deepMerge(current.approvals, f.approvals);
+  if (f.sequences !== undefined) next.sequences = deepMerge(current.sequences, f.sequences) as Settings['sequences'];
   return validateSettings(next, where);
 }
 
@@ -68,7 +70,7 @@ export function settingsPath(path: string): string[] {
   // User names contain dots (sales.ops): everything after "users." is one key.
   if ((parts[0] === 'users' || parts[0] === 'mondayUsers') && parts.length > 1) return [parts[0], parts.slice(1).join('.')];
   if (!SECTIONS.includes(parts[0] as (typeof SECTIONS)[number]) || parts.some((p) => p === '')) {
-    throw new BadInputError(`setting: "${path}" is not a settings path; it starts with one of ${SECTIONS.join(', ')} (e.g. rules.timers.sqlStaleDays, users.marcus, monday.boardId, clock.maxAheadHours, routine.sweepCron, approvals.escalateAfterHours)`, 'setting');
+    throw new BadInputError(`setting: "${path}" is not a settings path; it starts with one of ${SECTIONS.join(', ')} (e.g. rules.timers.sqlStaleDays, users.marcus, monday.boardId, clock.maxAheadHours, routine.sweepCron, approvals.escalateAfterHours, sequences.sendTime)`, 'setting');
   }
   return parts;
 }
@@ -101,7 +103,7 @@ function assign(doc: Record<string, unknown>, path: string[], value: unknown | u
   let node: Record<string, unknown> = doc;
   for (const key of path.slice(0, -1)) {
     const child = Object.hasOwn(node, key) ? node[key] : undefined;
-    if (child === null && key === 'monday') node[key] = {};
+    if (child === null && (key === 'monday' || (key === 'smtp' && node === doc.sequences))) node[key] = {};
     else if (!isPlainObject(child)) throw new BadInputError(`setting: ${path.join('.')}: ${key} holds no settings below it`, 'setting');
     node = node[key] as Record<string, unknown>;
   }

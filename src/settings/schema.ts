@@ -9,6 +9,7 @@ import { DEFAULT_RULES, RulesConfigSchema, type RulesConfig } from '../../machin
 import { MondayConfigSchema } from '../monday/config.js';
 import { ApprovalSettingsSchema, DEFAULT_APPROVAL_SETTINGS, type ApprovalSettings } from '../../machines/approval.js';
 import { DEFAULT_TEMPLATE_SETTINGS, TemplateSettingsSchema, type TemplateSettings } from '../../machines/templates/config.js';
+import { DEFAULT_SEQUENCE_SETTINGS, SequenceSettingsSchema, type SequenceSettings } from '../../machines/sequence-config.js';
 
 export const USER_ROLES = ROLES.filter((r) => r !== 'system') as Exclude<(typeof ROLES)[number], 'system'>[];
 export const UserRole = z.enum(ROLES).exclude(['system']);
@@ -86,6 +87,8 @@ export const SettingsSchema = z.object({
   templates: TemplateSettingsSchema.default(() => structuredClone(DEFAULT_TEMPLATE_SETTINGS)),
   /** The approval SLAs (HO 5.4.4). */
   approvals: ApprovalSettingsSchema.default(() => structuredClone(DEFAULT_APPROVAL_SETTINGS)),
+  /** The email sequences Ladder runs (issue 15, HO 5.2, 5.5, 5.6): cadences, caps, deliverability, reply SLAs, SMTP. */
+  sequences: SequenceSettingsSchema.default(() => structuredClone(DEFAULT_SEQUENCE_SETTINGS)),
 }).strict().superRefine((s, ctx) => {
   for (const [id, user] of Object.entries(s.mondayUsers)) {
     if (!Object.hasOwn(s.users, user)) ctx.addIssue({ code: 'custom', path: ['mondayUsers', id], message: `"${user}" is not a user (users: ${Object.keys(s.users).join(', ')})` });
@@ -93,7 +96,7 @@ export const SettingsSchema = z.object({
 });
 export type Settings = {
   rules: RulesConfig; monday: Record<string, unknown> | null; users: Record<string, UserRole>; clock: ClockSettings; mondayUsers: Record<string, string>;
-  routine: RoutineSettings; templates: TemplateSettings; approvals: ApprovalSettings;
+  routine: RoutineSettings; templates: TemplateSettings; approvals: ApprovalSettings; sequences: SequenceSettings;
 };
 
 /** A user named like a role has that role, so a fresh ladder is usable at once (--as sales.ops). */
@@ -108,6 +111,7 @@ export const DEFAULT_SETTINGS: Settings = {
   routine: DEFAULT_ROUTINE,
   templates: DEFAULT_TEMPLATE_SETTINGS,
   approvals: DEFAULT_APPROVAL_SETTINGS,
+  sequences: DEFAULT_SEQUENCE_SETTINGS,
 };
 
 /** The role of a user, prototype-safe (a user called "__proto__" or "constructor" has none). */

@@ -412,4 +412,50 @@ export const recipientEntries = sqliteTable('recipient_entries', {
   /** The account's stage, and the contact's latest signal, when the list was proposed. */
   stage: text('stage').notNull(),
   why: text('why').notNull(),
-}, (t) => [uniqueIndex('recipient_entries_key').on(t.list, t.account, t.contact), index('recipient_entries_contact').on(t.contact)]);
+}, (t) => [
+  uniqueIndex('recipient_entries_key').on(t.list, t.account, t.contact), index('recipient_entries_contact').on(t.contact),
+  index('recipient_entries_account').on(t.account),
+]);
+
+/**
+ * Every touch of every sequence (HO 5.2, 5.5), planned when its timer fires, in the same transaction. One row per
+ * (account, run, step): a touch is planned once. Its Message-ID is fixed when it is planned, so a retry after a
+ * crash carries the same id (a receiving mailbox keeps one copy). Status: planned (waiting for its day and the
+ * cap) → queued (the day's plan took it) → exported (handed to an external sequencer) or sending (the SMTP
+ * executor claimed it) → sent / bounced; or cancelled (the run ended, a reply, suppression), never deleted.
+ */
+export const sends = sqliteTable('sends', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  account: text('account').notNull().references(() => accounts.domain),
+  sequence: text('sequence').notNull(),
+  run: integer('run').notNull(),
+  step: integer('step').notNull(),
+  messageId: text('message_id').notNull(),
+  /** When the touch fell due, and the day (YYYY-MM-DD) it may go out: later when the cap rolled it. */
+  dueAt: text('due_at').notNull(),
+  plannedFor: text('planned_for').notNull(),
+  /** 0 first: flagged high, then Tier 1, then an E8 / fast-track SQL (HO 5.5 overflow order). */
+  rank: integer('rank').notNull(),
+  status: text('status', { enum: ['planned', 'queued', 'exported', 'sending', 'sent', 'bounced', 'cancelled'] }).notNull(),
+  rolls: integer('rolls').notNull().default(0),
+  /** Set when the day's plan takes it: the day, the contact, the approved template version and list. */
+  queuedFor: text('queued_for'),
+  contact: text('contact'),
+  template: text('template'),
+  list: text('list'),
+  executor: text('executor'),
+  attempts: integer('attempts').notNull().default(0),
+  /** Why it waits (blocked), why it was cancelled or bounced, or the executor's last error. */
+  detail: text('detail'),
+  plannedAt: text('planned_at').notNull(),
+  doneAt: text('done_at'),
+  doneBy: text('done_by'),
+  /** The machine event that planned it. */
+  eventId: integer('event_id').notNull(),
+}, (t) => [
+  uniqueIndex('sends_touch').on(t.account, t.run, t.step),
+  uniqueIndex('sends_message_id').on(t.messageId),
+  index('sends_plan').on(t.status, t.plannedFor),
+  index('sends_day').on(t.queuedFor, t.status),
+  index('sends_done').on(t.status, t.doneAt),
+]);
