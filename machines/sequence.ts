@@ -61,6 +61,8 @@ export type SequenceContext = {
   completed: { sequence: SentSequence; run: number; at: string; how: 'no-response' | 'reply' }[];
   /** Set when a Re-engagement ends with no response: the engine archives the account (HO 5.6 #10). */
   outcome: { archive: string; at: string } | null;
+  /** A hostile or opt-out reply: never re-engaged, no reply acted on again (HO 5.6 #7-8). */
+  suppressedAt: string | null;
 };
 export type SequenceInput = { account: string; at: string };
 
@@ -142,7 +144,8 @@ export function createSequenceMachine(cfg: SequenceConfig) {
   const ended = { sequence: null, schedule: [], next: 0, pause: null };
   const lastTouchAt = (c: SequenceContext) => c.schedule[c.next - 1] ?? c.schedule.at(-1) ?? null;
   const r = (e: SequenceEvent) => e as z.infer<typeof ReplyEvent>;
-  const cat = (...cats: ReplyCategory[]) => ({ event }: { event: SequenceEvent }) => event.type === 'REPLY' && cats.includes(event.category);
+  const cat = (...cats: ReplyCategory[]) => ({ context, event }: { context: SequenceContext; event: SequenceEvent }) =>
+    context.suppressedAt === null && event.type === 'REPLY' && cats.includes(event.category);
 
   return setup({
     types: {} as { context: SequenceContext; events: SequenceEvent; input: SequenceInput },
@@ -190,6 +193,7 @@ export function createSequenceMachine(cfg: SequenceConfig) {
       enrolReengagement: assign(({ context, event }) => run(context, 'Re-engagement', event.at, context.contact)),
       planTouch: assign(({ context }) => ({ next: context.next + 1 })),
       end: assign(() => ended),
+      suppress: assign(({ event }) => ({ suppressedAt: event.at })),
       finish: assign(({ context, event }) => ({
         completed: context.sequence ? [...context.completed, { sequence: context.sequence, run: context.run, at: event.at, how: event.type === 'REPLY' ? 'reply' as const : 'no-response' as const }] : context.completed,
       })),
@@ -244,12 +248,12 @@ export function createSequenceMachine(cfg: SequenceConfig) {
     id: 'sequence',
     context: ({ input }) => ({
       account: input.account, target: null, stage: 'PROSPECT', sequence: null, run: 0, contact: null, schedule: [], next: 0,
-      pause: null, wakeAt: null, replies: [], tasks: [], completed: [], outcome: null,
+      pause: null, wakeAt: null, replies: [], tasks: [], completed: [], outcome: null, suppressedAt: null,
     }),
     initial: 'idle',
     on: {
       REPLY: [
-        { guard: 'suppressing', target: '.suppressed', actions: ['logReply', 'end', 'handle'] },
+        { guard: 'suppressing', target: '.suppressed', actions: ['logReply', 'end', 'handle', 'suppress'] },
         { guard: 'hot', target: '.stopped', actions: ['logReply', 'end', 'handle', 'armTask'] },
         { guard: and(['warm', 'running']), target: '.paused.warm', actions: ['logReply', 'pauseWarm', 'handle', 'armTask'] },
         { guard: 'warm', actions: ['logReply', 'handle', 'armTask'] },

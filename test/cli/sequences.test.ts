@@ -90,3 +90,99 @@ describe('enrolment follows the ladder (HO 5.2)', () => {
     expect(show.schedule.map((d) => d.slice(0, 10))).toEqual(['2026-04-16', '2026-04-20', '2026-04-23', '2026-04-29', '2026-05-06']);
   });
 });
+
+describe('replies (HO 5.6): each category has its handler, SLA and effect', () => {
+  type Show = { state: string; sequence: string | null; schedule: string[]; tasks: { id: number; kind: string; role: string; dueAt: string; doneAt: string | null; breachedAt: string | null }[] };
+  const show = (account: string, now: string) => cli.json<Show>(['sequence', 'show', account], as('ana', now));
+
+  it('hot-positive: pulled from every sequence, a Briefing request on the ladder, and the CRO\'s 4-hour SLA flagged when missed', () => {
+    const before = receivedBy('hal@hot.com').length;
+    expect(before).toBe(3);
+    const r = cli.json<{ after: string; ladder: { after: { stage: string; substate: string } } }>(['reply', 'hot.com', '--contact', 'HAL@hot.com', '--category', 'hot-positive', '--note', "Let's talk this week"], as('ana', day('2026-04-16', 11)));
+    expect(r.after).toBe('stopped');
+    // HO 5.6 #1 "move to Briefing": the reply is an E4 Briefing request, which fast-tracks an account whose gates pass.
+    expect(r.ladder.after).toEqual({ stage: 'SQL', substate: 'confirmed' });
+    expect(show('hot.com', day('2026-04-16', 11))).toMatchObject({ state: 'stopped', sequence: null, tasks: [{ id: 1, kind: 'engage', role: 'cro', dueAt: '2026-04-16T15:00:00.000Z', doneAt: null }] });
+    // SQL confirmed calls for Activation, but a hot reply's hold is never auto-continued.
+    expect(seqState('hot.com')).toBe('stopped');
+    cli.ok(['sweep'], as('ana', day('2026-04-16', 16)));
+    expect(show('hot.com', day('2026-04-16', 16)).tasks[0]).toMatchObject({ breachedAt: '2026-04-16T15:00:00.000Z', doneAt: null });
+    expect(cli.query("select kind, severity from escalations where subject = 'sequence:hot.com:task-1'")).toEqual([{ kind: 'reply-sla', severity: 'flag' }]);
+    // The task is the CRO's: sales.ops cannot close it; the CRO can.
+    const denied = cli.run(['sequence', 'done', 'hot.com', '--task', '1'], as('ana', day('2026-04-16', 17)));
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain('it is for the CRO');
+    cli.ok(['sequence', 'done', 'hot.com', '--task', '1', '--note', 'called, Briefing booked for Tuesday'], as('marcus', day('2026-04-16', 17)));
+    expect(show('hot.com', day('2026-04-16', 17)).tasks[0]).toMatchObject({ doneAt: '2026-04-16T17:00:00.000Z' });
+  });
+
+  it('hostile: removed, suppressed and disqualified with that reason at once', () => {
+    const r = cli.json<{ after: string; ladder: { after: { stage: string } } }>(['reply', 'host.com', '--contact', 'hank@host.com', '--category', 'hostile', '--note', 'Stop emailing me'], as('ana', day('2026-04-16', 12)));
+    expect(r.after).toBe('suppressed');
+    expect(r.ladder.after.stage).toBe('DISQUALIFIED');
+    expect(cli.query("select kind, value, reason from suppressions where value in ('host.com', 'hank@host.com') order by kind")).toEqual([
+      { kind: 'account', value: 'host.com', reason: 'hostile' }, { kind: 'contact', value: 'hank@host.com', reason: 'hostile' },
+    ]);
+    expect(cli.query("select json_extract(payload, '$.reason') as reason from events where account = 'host.com' and type = 'DISQUALIFY'")).toEqual([{ reason: 'hostile' }]);
+    // Same-day SLA: Ladder did it at once, so the task is done when it opens.
+    expect(show('host.com', day('2026-04-16', 12)).tasks[0]).toMatchObject({ kind: 'remove', doneAt: '2026-04-16T12:00:00.000Z' });
+  });
+
+  it('ooo: paused, and resumed 2 business days after the return date (not the day they return), spacing kept', () => {
+    const r = cli.json<{ after: string }>(['reply', 'ooo.com', '--contact', 'olga@ooo.com', '--category', 'ooo', '--return-date', '2026-04-24'], as('ana', day('2026-04-16', 13)));
+    expect(r.after).toBe('paused.ooo');
+    for (const d of ['2026-04-17', '2026-04-20', '2026-04-24', '2026-04-27']) routine(day(d));
+    expect(receivedBy('olga@ooo.com')).toHaveLength(3);
+    // Friday 24 April back; 2 business days after: Tuesday 28 April. Touches 4 and 5 (days 21 and 35) keep their 14 days apart.
+    routine(day('2026-04-28'));
+    expect(receivedBy('olga@ooo.com')).toHaveLength(4);
+    expect(show('ooo.com', day('2026-04-28')).schedule.slice(3).map((d) => d.slice(0, 10))).toEqual(['2026-04-28', '2026-05-12']);
+    expect(sendsOf('ooo.com').map((x) => [x.step, x.status, x.done_at?.slice(0, 10) ?? null])).toEqual([
+      [1, 'sent', '2026-04-09'], [2, 'sent', '2026-04-14'], [3, 'sent', '2026-04-15'], [4, 'sent', '2026-04-28'],
+    ]);
+  });
+
+  it('opt-out: removed from every sequence, suppressed, flagged; a touch an external sequencer then reports as sent is a SEV2 incident', () => {
+    cli.ok(['sweep'], as('ana', day('2026-04-29', 9)));
+    // sales.ops hands the day's touches to Apollo (the export) …
+    const csv = cli.ok(['sends', 'due', '--date', '2026-04-29', '--csv'], as('ana', day('2026-04-29', 9))).stdout;
+    expect(csv.split('\n')[0]).toBe('id,message_id,account,contact,sequence,step,template,subject,body');
+    const otto = sendsOf('opt.com').find((x) => x.step === 4)!;
+    expect(otto.status).toBe('exported');
+    expect(csv).toContain(`${otto.id},<ladder.${otto.id}.opt.com.1.4@example.com>,opt.com,otto@opt.com,Nurture-MQL,4,`);
+    // … then otto unsubscribes.
+    const r = cli.json<{ after: string; ladder: { after: { stage: string } } }>(['reply', 'opt.com', '--contact', 'otto@opt.com', '--category', 'opt-out'], as('ana', day('2026-04-29', 10)));
+    expect(r.after).toBe('suppressed');
+    expect(r.ladder.after.stage).toBe('DISQUALIFIED');
+    // Apollo had already sent it: recorded as it happened, and raised as SEV2 (HO 7).
+    cli.ok(['sends', 'record', String(otto.id), '--sent'], as('ana', day('2026-04-29', 11)));
+    expect(cli.query("select kind, severity from escalations where kind = 'sev2-suppressed-send'")).toEqual([{ kind: 'sev2-suppressed-send', severity: 'SEV2' }]);
+    // A later Substack subscription (marketing consent) is logged, never acted on.
+    const substack = cli.run(['signal', 'opt.com', '--code', 'E2', '--contact', 'otto@opt.com'], as('ana', day('2026-04-30')));
+    expect(substack.code).not.toBe(0);
+    expect(cli.query("select type from refusals where account = 'opt.com' and type = 'SIGNAL'")).toHaveLength(1);
+  });
+
+  it('no later path sends to a hostile or opted-out contact: not the plan, the export, the SMTP run, a reopen or a new list', () => {
+    const reopen = cli.run(['cro', 'reopen', 'opt.com', '--reason', 'they seemed interested'], as('marcus', day('2026-04-30')));
+    expect(reopen.code).not.toBe(0);
+    const list = cli.run(['recipients', 'propose', '--template', 'nurture-mql-1.v1', '--entry', 'ooo.com=otto@opt.com'], as('ana', day('2026-04-30')));
+    expect(list.code).not.toBe(0);
+    expect(list.stderr).toContain('suppressed');
+    const again = cli.run(['reply', 'opt.com', '--contact', 'otto@opt.com', '--category', 'warm-positive'], as('ana', day('2026-04-30')));
+    expect(again.code).not.toBe(0);
+    const hank = receivedBy('hank@host.com').length;
+    const ottoCount = receivedBy('otto@opt.com').length;
+    for (const d of ['2026-05-04', '2026-05-12', '2026-05-13', '2026-05-14']) {
+      routine(day(d));
+      const due = cli.json<{ sends: { account: string }[] }>(['sends', 'due', '--date', d.slice(0, 10), '--preview'], as('ana', day(d)));
+      expect(due.sends.map((s) => s.account)).not.toContain('opt.com');
+    }
+    expect(receivedBy('hank@host.com')).toHaveLength(hank);
+    expect(receivedBy('otto@opt.com')).toHaveLength(ottoCount);
+    expect(sendsOf('host.com').filter((x) => x.status !== 'sent' && x.status !== 'cancelled')).toEqual([]);
+    expect(sendsOf('opt.com').filter((x) => ['planned', 'queued'].includes(x.status))).toEqual([]);
+    // And the hot account got nothing after its reply.
+    expect(receivedBy('hal@hot.com')).toHaveLength(3);
+  });
+});
