@@ -44,6 +44,8 @@ export async function runSmtp(engine: Engine, o: { now: string; as: { by: string
   if (plan.paused) { out.stopped = 'sending is paused (bounce rate, HO 5.5): ladder sends resume --reason …'; return out; }
   const transport = o.transport ?? nodemailer.createTransport({
     host: smtp.host, port: smtp.port, secure: smtp.secure, auth: { user: smtp.user, pass },
+    // One connection for the whole run (one login, as Gmail prefers), one message at a time, in the plan's order.
+    pool: true, maxConnections: 1,
     connectionTimeout: 20_000, greetingTimeout: 20_000, socketTimeout: 60_000,
   });
   try {
