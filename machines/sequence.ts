@@ -169,8 +169,6 @@ export function createSequenceMachine(cfg: SequenceConfig) {
       toSent: ({ event }) => event.type === 'STAGE' && isSent(event.target),
       toPostBriefing: ({ event }) => event.type === 'STAGE' && event.target === 'Post-Briefing',
       toNone: ({ event }) => event.type === 'STAGE' && event.target === null,
-      /** Re-engagement follows the cooldown only while the stage still calls for a sequence of MQLs. */
-      stillMql: ({ context }) => context.target === 'Nurture-MQL' || context.target === 'Re-engagement',
       targetSent: ({ context }) => isSent(context.target),
       taskOpen: ({ context, event }) => event.type === 'TASK_DUE' && context.tasks.some((t) => t.id === event.task && !t.doneAt && !t.breachedAt),
       canClose: ({ context, event }) => event.type === 'TASK_DONE' && context.tasks.some((t) => t.id === event.task && !t.doneAt && t.role === event.role),
@@ -240,6 +238,8 @@ export function createSequenceMachine(cfg: SequenceConfig) {
       closeTask: assign(({ context, event }) => ({
         tasks: context.tasks.map((t) => event.type === 'TASK_DONE' && t.id === event.task ? { ...t, doneAt: event.at, doneBy: event.by } : t),
       })),
+      /** A task done before its SLA: its timer is recorded, nothing changes. */
+      onTime: assign(() => ({})),
       breach: assign(({ context, event }) => ({
         tasks: context.tasks.map((t) => event.type === 'TASK_DUE' && t.id === event.task ? { ...t, breachedAt: event.at } : t),
       })),
@@ -270,7 +270,7 @@ export function createSequenceMachine(cfg: SequenceConfig) {
       ],
       TASK_DONE: { guard: 'canClose', actions: 'closeTask' },
       // A task's SLA passing: flagged on the task, nothing else moves. A task done in time ignores it.
-      TASK_DUE: [{ guard: 'taskOpen', actions: 'breach' }, { guard: 'taskTimer' }],
+      TASK_DUE: [{ guard: 'taskOpen', actions: 'breach' }, { guard: 'taskTimer', actions: 'onTime' }],
     },
     states: {
       idle: { on: { STAGE: stageRules() } },
@@ -294,7 +294,9 @@ export function createSequenceMachine(cfg: SequenceConfig) {
         on: { STAGE: stageRules() },
       },
       cooldown: {
-        after: { COOLDOWN: [{ guard: 'stillMql', target: 'active', actions: 'enrolReengagement' }, { target: 'idle' }] },
+        // A stage that calls for another sequence ends the cooldown first (STAGE), so when it passes the account is
+        // still an MQL: Re-engagement (HO 5.6 #10).
+        after: { COOLDOWN: { target: 'active', actions: 'enrolReengagement' } },
         on: { STAGE: stageRules() },
       },
       paused: {

@@ -20,6 +20,9 @@ import type { LadderContext } from '../../machines/context.js';
 import type { StageAt } from '../../machines/stage.js';
 import { accounts, escalations, machineActors, sends, suppressions, } from '../store/schema.js';
 import type { Db } from '../store/open.js';
+import { parseMondayConfig, type MondayConfig } from '../monday/config.js';
+import { requeueItem } from '../monday/outbox.js';
+import { sequenceText } from '../monday/projection.js';
 import type { Settings } from '../settings/schema.js';
 import { BadInputError, RefusedError } from './errors.js';
 import { validateNow } from './validate.js';
@@ -30,6 +33,17 @@ import type { Applied, EngineCore, Refused, Source, TransitionHook } from './eng
 export const MAILBOX = 'email';
 export type SendRow = typeof sends.$inferSelect;
 export type SequenceMeta = { by: string; role: string; now: string; source: Source; idempotencyKey?: string };
+
+/** The board of the settings, when one is set and enabled (as openLadder reads it). */
+const boards = new WeakMap<Settings, MondayConfig | null>();
+function mondayOf(s: Settings): MondayConfig | null {
+  if (!s.monday) return null;
+  if (!boards.has(s)) {
+    const cfg = parseMondayConfig(s.monday);
+    boards.set(s, cfg.enabled ? cfg : null);
+  }
+  return boards.get(s) ?? null;
+}
 
 export function sequenceConfig(s: Settings): SequenceConfig {
   return { sequences: s.sequences, holidays: s.rules.holidays };
@@ -101,11 +115,11 @@ export function makeSequences(core: EngineCore, runtimeOf: () => Actors) {
         const n = sqlite.prepare(`select count(*) from sends where account = ? and run = ? and status in ('exported', 'sending', 'sent', 'bounced')`).pluck().get(actor.id, c.run) as number;
         return { ...event, delivered: n };
       },
-      hook: (t) => sequenceHook(t.tx, t.id, t.event, t.eventId, t.now, t.after, t.prev as SequenceContext | null, t.next as SequenceContext),
+      hook: (t) => sequenceHook(t.tx, t.id, t.event, t.eventId, t.now, t.after, t.before ?? undefined, t.prev as SequenceContext | null, t.next as SequenceContext),
     };
   }
 
-  function sequenceHook(tx: Db, account: string, event: ActorEvent, eventId: number, now: string, state: string, p: SequenceContext | null, n: SequenceContext) {
+  function sequenceHook(tx: Db, account: string, event: ActorEvent, eventId: number, now: string, state: string, stateBefore: string | undefined, p: SequenceContext | null, n: SequenceContext) {
     const settings = core.live().settings;
     // A touch fell due: planned now, with its Message-ID (or refused for good if its contact is suppressed).
     if (p && n.sequence && n.run === p.run && n.next > p.next) {
@@ -137,6 +151,9 @@ export function makeSequences(core: EngineCore, runtimeOf: () => Actors) {
           `${account}: task ${t.id} (${t.kind}${t.category ? `, ${t.category} reply` : ''}) for ${t.role === 'cro' ? 'the CRO' : 'sales.ops'} was not done by ${t.dueAt}: ${t.what}`);
       }
     }
+    // The board's sequence column follows the sequence (a touch planned, a pause), through the outbox.
+    const board = mondayOf(settings);
+    if (board && (p === null || sequenceText(state, n) !== sequenceText(p ? stateBefore : undefined, p))) requeueItem(tx, account, board, now);
     // HO 5.6 #10: a Re-engagement with no response archives the account, through the ladder.
     if (n.outcome && !p?.outcome) {
       core.submitInTx({ account, event: { type: 'ARCHIVE', at: n.outcome.at, by: 'ladder', role: 'system', reason: n.outcome.archive }, source: 'timer', now });
@@ -183,7 +200,6 @@ export function makeSequences(core: EngineCore, runtimeOf: () => Actors) {
     const target = sequenceTargetOf(after, before, ctx);
     const state = q.seqState.get(account) as string | undefined;
     if (state === undefined && target === null) return;
-    if (state === 'suppressed') return;
     const opened = ensureActor(account, event.at, { source, now });
     if (opened?.status === 'refused') return;
     const stage: ActorEvent = { type: 'STAGE', at: event.at, by: 'system', role: 'system', target, stage: label(after) };
@@ -212,29 +228,38 @@ export function makeSequences(core: EngineCore, runtimeOf: () => Actors) {
     const account = accountOf(rawAccount);
     return core.standalone((): Out | Refused => {
       const event = { at: now, ...raw, type: 'REPLY', by: meta.by, role: meta.role };
-      const denied = core.authorize('REPLY', meta.role, now);
-      if (!denied) {
-        const opened = ensureActor(account, String(event.at), meta);
-        if (opened?.status === 'refused') return opened;
-      }
-      const r = rt().submitInTx('sequence', account, event, meta);
-      if (r.status === 'refused') return r;
-      if (r.status === 'duplicate') return { ...(r as ActorApplied), ladder: null };
-      const e = SequenceCommandEvent.parse(event) as { category: string; contact: string; at: string; note?: string };
-      let ladder: Applied | Refused | null = null;
-      if (e.category === 'hostile' || e.category === 'opt-out') {
-        for (const [kind, value] of [['contact', e.contact], ['account', account]] as const) {
-          db.insert(suppressions).values({ kind, value, reason: e.category, at: r.eventId ? String(event.at) : now, by: meta.by, eventId: null }).onConflictDoNothing().run();
+      // The account's sequence actor is opened with the reply, in the reply's savepoint: a refused first reply
+      // leaves nothing but its refusal record.
+      let refused: Refused | null = null;
+      const out = core.attempt((): Out => {
+        if (q.seqState.get(account) === undefined && !core.authorize('REPLY', meta.role, now)) {
+          rt().createInTx('sequence', account, { account, at: now }, { type: 'SEQUENCE_OPENED', at: now, by: 'system', role: 'system' }, meta, () => {});
         }
-        ladder = core.submitInTx({ account, event: { type: 'DISQUALIFY', at: String(event.at), by: meta.by, role: meta.role, reason: e.category, ...(e.note ? { note: e.note } : {}) } as never, source: meta.source, now });
-      } else if (e.category === 'hot-positive') {
-        ladder = core.submitInTx({
-          account, source: meta.source, now,
-          event: { type: 'SIGNAL', at: String(event.at), by: meta.by, role: meta.role, signal: { id: `reply-${r.eventId}`, code: 'E4', at: String(event.at), contact: e.contact, source: 'reply: hot-positive (HO 5.6 #1)' } } as never,
-        });
-      }
-      return { ...(r as ActorApplied), ladder };
+        const r = rt().submitInTx('sequence', account, event, meta);
+        if (r.status === 'refused') { refused = r; throw new RefusedError(r.why, account, r.type, r.kind); }
+        if (r.status === 'duplicate') return { ...(r as ActorApplied), ladder: null };
+        return { ...(r as ActorApplied), ladder: replyEffects(account, r as ActorApplied, event, meta, now) };
+      }, () => ({ account, subject: `sequence:${account}`, type: 'REPLY', payload: event, by: meta.by, role: meta.role, source: meta.source, at: now }));
+      return out.status === 'refused' && refused ? refused : out;
     });
+  }
+
+  /** A reply's effect on the ladder and on suppression, in the reply's transaction. */
+  function replyEffects(account: string, r: ActorApplied, event: Record<string, unknown>, meta: SequenceMeta, now: string): Applied | Refused | null {
+    const e = SequenceCommandEvent.parse(event) as { category: string; contact: string; at: string; note?: string };
+    let ladder: Applied | Refused | null = null;
+    if (e.category === 'hostile' || e.category === 'opt-out') {
+      for (const [kind, value] of [['contact', e.contact], ['account', account]] as const) {
+        db.insert(suppressions).values({ kind, value, reason: e.category, at: r.eventId ? String(event.at) : now, by: meta.by, eventId: null }).onConflictDoNothing().run();
+      }
+      ladder = core.submitInTx({ account, event: { type: 'DISQUALIFY', at: String(event.at), by: meta.by, role: meta.role, reason: e.category, ...(e.note ? { note: e.note } : {}) } as never, source: meta.source, now });
+    } else if (e.category === 'hot-positive') {
+      ladder = core.submitInTx({
+        account, source: meta.source, now,
+        event: { type: 'SIGNAL', at: String(event.at), by: meta.by, role: meta.role, signal: { id: `reply-${r.eventId}`, code: 'E4', at: String(event.at), contact: e.contact, source: 'reply: hot-positive (HO 5.6 #1)' } } as never,
+      });
+    }
+    return ladder;
   }
 
   /** A task done, a warm pause or a reply's hold resumed, a new contact after a wrong-person reply. */
@@ -405,7 +430,7 @@ export function makeSequences(core: EngineCore, runtimeOf: () => Actors) {
     const row = sqlite.prepare(`select count(*) as n, sum(status = 'bounced') as bounced from sends where status in ('sent', 'bounced') and done_at > ? and done_at <= ?`).get(from, at) as { n: number; bounced: number | null };
     const bounced = row.bounced ?? 0;
     if (row.n < b.minSends || bounced / row.n <= b.maxRate || sendingState() === 'paused') return;
-    const event: ActorEvent = { type: 'BOUNCE_PAUSE', at, by: 'system', role: 'system', rate: bounced / row.n, bounced, sends: row.n, windowDays: b.windowDays, maxRate: b.maxRate };
+    const event: ActorEvent = { type: 'BOUNCE_PAUSE', at, by: 'system', role: 'system', rate: Math.round((bounced / row.n) * 10_000) / 10_000, bounced, sends: row.n, windowDays: b.windowDays, maxRate: b.maxRate };
     if (!sqlite.prepare(`select 1 from machine_actors where kind = 'sending' and id = ?`).get(MAILBOX)) {
       const opened: ActorEvent = { type: 'SENDING_OPENED', at, by: 'system', role: 'system' };
       rt().createInTx('sending', MAILBOX, { mailbox: MAILBOX }, opened, { source, now }, () => {});

@@ -106,7 +106,7 @@ export function makeSweep(core: EngineCore, others: Actors) {
             if (r.status === 'refused') { result.skipped++; continue; }
             result.fired++;
             if (row.kind === 'sequence') {
-              if (row.timerId === 'task') result.sequences.taskTimers++;
+              if (row.timerId.startsWith('task-')) result.sequences.taskTimers++;
               else if (row.timerId.includes('NEXT_TOUCH')) result.sequences.touches++;
               else result.sequences.other++;
             } else result.approvals[row.timerId.includes('STEP_ESCALATION') ? 'escalated' : 'slaBreaches']++;

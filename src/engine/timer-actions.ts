@@ -22,7 +22,11 @@ export function timerWrites(actions: readonly TimerAction[], eventAt: string, fi
       const timerId = String(params.sendId);
       if (timerId !== firing) out.push({ op: 'cancel', timerId });
     } else if (action.type === 'xstate.raise' && typeof params.delay === 'number') {
-      out.push({ op: 'arm', timerId: String(params.id), event: params.event, dueAt: new Date(at + params.delay).toISOString() });
+      // A raise that stands for one of many (a reply's task: TASK_DUE { task: 3 }) gets an id of its own, so two
+      // tasks' SLA timers can be pending at once (one pending row per id).
+      const task = (params.event as { task?: unknown } | undefined)?.task;
+      const timerId = typeof task === 'number' ? `${String(params.id)}-${task}` : String(params.id);
+      out.push({ op: 'arm', timerId, event: params.event, dueAt: new Date(at + params.delay).toISOString() });
     }
   }
   return out;
