@@ -9,7 +9,7 @@ import { sweep } from '../src/engine/sweep.js';
 import type { Ladder } from '../src/ladder.js';
 import { accounts } from '../src/store/schema.js';
 import { parseMondayConfig } from '../src/monday/config.js';
-import { queueProjection } from '../src/monday/outbox.js';
+import { queueProjection, sequenceTextOf } from '../src/monday/outbox.js';
 import { projectItem } from '../src/monday/projection.js';
 import { push, type PushResult } from '../src/monday/pusher.js';
 import { createTransport } from '../src/monday/transport.js';
@@ -55,7 +55,7 @@ export async function measureProjection(ladder: Ladder, opts: { now: string; bat
       for (const account of moving) {
         const acct = db.select().from(accounts).where(eq(accounts.domain, account)).get()!;
         const loaded = engine.load(account)!;
-        queueProjection(db, account, projectItem(acct, loaded.snapshot.context as LadderContext, stageOf(loaded.snapshot.value), cfg), opts.now);
+        queueProjection(db, account, projectItem(acct, loaded.snapshot.context as LadderContext, stageOf(loaded.snapshot.value), cfg, sequenceTextOf(db, account)), opts.now);
       }
     }).immediate();
     const initial = await push(store, cfg, transport, pushOpts);

@@ -113,7 +113,7 @@ describe('the default board', () => {
     expect(board).toMatchObject({ id: BOARD, name: 'Prospects' });
     expect(board.columns.map((c) => [c.id, c.type])).toEqual([
       ['name', 'name'], [COL.domain, 'text'], [COL.hqLocation, 'text'], [COL.tier, 'status'], [COL.icpScore, 'numbers'],
-      [COL.stage, 'status'], [COL.firstTouch, 'text'], [COL.sla, 'status'], [COL.priority, 'status'],
+      [COL.stage, 'status'], [COL.firstTouch, 'text'], [COL.sla, 'status'], [COL.priority, 'status'], [COL.sequence, 'text'], [COL.optOut, 'status'],
     ]);
     const tier = board.columns.find((c) => c.id === COL.tier)!;
     expect(JSON.parse(tier.settings_str)).toEqual({ labels: { 0: 'Tier 1', 1: 'Tier 2', 2: 'Tier 3', 3: 'Network', 4: 'Reject' } });

@@ -39,6 +39,9 @@ export const MondayConfigSchema = z.object({
     priority: columnId.default('status_priority'),
     /** Issue 13: the CRO's decision, set on the board (Confirm / Dispute / Flag) and applied through the webhook. */
     croDecision: columnId.default('status_cro_decision'),
+    /** Issue 15: the account's email sequence and step ("Nurture-MQL 3/5", "paused (ooo) until …"), and the opt-out flag. */
+    sequence: columnId.default('text_sequence'),
+    optOut: columnId.default('status_opt_out'),
   }).strict().prefault({}),
   labels: z.object({
     // Partial records over the defaults: renaming one label must not mean restating all of them
@@ -49,6 +52,9 @@ export const MondayConfigSchema = z.object({
     priority: z.object({ normal: z.string().min(1).default('normal'), high: z.string().min(1).default('high') }).strict().prefault({}),
     croDecision: z.object({
       confirm: z.string().min(1).default('Confirm'), dispute: z.string().min(1).default('Dispute'), flag: z.string().min(1).default('Flag'),
+    }).strict().prefault({}),
+    optOut: z.object({
+      ok: z.string().min(1).default('ok'), optedOut: z.string().min(1).default('OPTED OUT'), hostile: z.string().min(1).default('HOSTILE'),
     }).strict().prefault({}),
   }).strict().prefault({}),
   /**

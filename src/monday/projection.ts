@@ -7,6 +7,7 @@ import { delayOf, timerLabel } from '../../machines/timers.js';
 import type { RulesConfig } from '../../machines/rules/config.js';
 import { evaluateSignals } from '../../machines/rules/signals.js';
 import type { MondayConfig, StageKey } from './config.js';
+import type { SequenceContext } from '../../machines/sequence.js';
 
 export type AccountRow = { domain: string; name: string; hq: string; icpScore: number };
 /** column id → the value as change_multiple_column_values takes it; `texts` is how monday displays it. */
@@ -15,7 +16,26 @@ export type ItemProjection = { name: string; values: Record<string, unknown>; te
 const stageKey = (s: StageAt) => (s.substate ? `${s.stage}.${s.substate}` : s.stage) as StageKey;
 const day = (iso: string) => iso.slice(0, 10);
 
-export function projectItem(acct: AccountRow, ctx: LadderContext, stage: StageAt, cfg: MondayConfig): ItemProjection {
+/**
+ * The board's sequence column (issue 15): the sequence and its step, or why none runs. `state` and `seq` are the
+ * account's sequence actor (undefined: it never had one).
+ */
+export function sequenceText(state: string | undefined, seq: SequenceContext | undefined): string {
+  if (!state || !seq) return '';
+  if (state === 'active' || state === 'complete') return `${seq.sequence} ${seq.next}/${seq.schedule.length}${state === 'complete' ? ' (waiting for a reply)' : ''}`;
+  if (state.startsWith('paused')) return `${seq.sequence} ${seq.next}/${seq.schedule.length} paused (${seq.pause?.reason ?? ''})${seq.pause?.resumeAt ? ` until ${day(seq.pause.resumeAt)}` : ''}`;
+  const reply = seq.replies.at(-1)?.category;
+  switch (state) {
+    case 'stopped': case 'stopped.notNow': return `stopped (${reply ?? 'reply'})${seq.wakeAt ? ` until ${day(seq.wakeAt)}` : ''}`;
+    case 'awaitingContact': return 'waiting for the right contact';
+    case 'cooldown': return 'cooldown before Re-engagement';
+    case 'croTask': return 'CRO direct';
+    case 'suppressed': return `removed (${reply ?? 'suppressed'})`;
+    default: return '';
+  }
+}
+
+export function projectItem(acct: AccountRow, ctx: LadderContext, stage: StageAt, cfg: MondayConfig, sequence = ''): ItemProjection {
   const c = cfg.columns;
   const l = cfg.labels;
   const firstTouch = ctx.firstTouch ? `${ctx.firstTouch.code} (${day(ctx.firstTouch.at)})` : '';
@@ -29,8 +49,11 @@ export function projectItem(acct: AccountRow, ctx: LadderContext, stage: StageAt
     [c.firstTouch]: firstTouch,
     [c.sla]: sla,
     [c.priority]: ctx.priority === 'high' ? l.priority.high : l.priority.normal,
+    [c.sequence]: sequence,
+    // HO 5.6 #8: an opt-out is flagged on the board (a hostile reply too).
+    [c.optOut]: ctx.suppressed ? (ctx.disqualification?.reason === 'hostile' ? l.optOut.hostile : l.optOut.optedOut) : l.optOut.ok,
   };
-  const status = new Set([c.tier, c.stage, c.sla, c.priority]);
+  const status = new Set([c.tier, c.stage, c.sla, c.priority, c.optOut]);
   const values = Object.fromEntries(Object.entries(texts).map(([id, t]) => [id, status.has(id) ? { label: t } : t]));
   return { name: acct.name, values, texts };
 }

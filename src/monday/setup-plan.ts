@@ -28,6 +28,8 @@ export function wantedColumns(cfg: MondayConfig): WantedColumn[] {
     { key: 'sla', title: 'SLA', type: 'status', labels: unique([l.sla.ok, l.sla.breach]), owner: 'ladder' },
     { key: 'priority', title: 'Priority', type: 'status', labels: unique([l.priority.normal, l.priority.high]), owner: 'ladder' },
     { key: 'croDecision', title: 'CRO decision', type: 'status', labels: unique([l.croDecision.confirm, l.croDecision.dispute, l.croDecision.flag]), owner: 'ladder' },
+    { key: 'sequence', title: 'Sequence', type: 'text', labels: [], owner: 'ladder' },
+    { key: 'optOut', title: 'Opt-out', type: 'status', labels: unique([l.optOut.ok, l.optOut.optedOut, l.optOut.hostile]), owner: 'ladder' },
   ];
 }
 

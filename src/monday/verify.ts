@@ -6,7 +6,7 @@ import { accounts, mondayItems } from '../store/schema.js';
 import type { LadderContext } from '../../machines/context.js';
 import { stageOf } from '../../machines/stage.js';
 import type { MondayConfig } from './config.js';
-import { queueProjection } from './outbox.js';
+import { queueProjection, sequenceTextOf } from './outbox.js';
 import { itemForgotten, itemRequeued } from './outbox-rows.js';
 import { projectItem } from './projection.js';
 import { backoffMs, realSleep } from './retry.js';
@@ -77,7 +77,7 @@ export async function verify(engine: Engine, cfg: MondayConfig, transport: Trans
     const loaded = engine.load(acct.domain)!;
     // LQ 4: a Tier Reject account that never had an item stays off the board (the outbox gives it none).
     if (!mi && (loaded.snapshot.context as LadderContext).tier === 'Reject') { result.accounts--; continue; }
-    const projection = projectItem(acct, loaded.snapshot.context as LadderContext, stageOf(loaded.snapshot.value), cfg);
+    const projection = projectItem(acct, loaded.snapshot.context as LadderContext, stageOf(loaded.snapshot.value), cfg, sequenceTextOf(db, acct.domain));
     const item = (mi?.itemId && byId.get(mi.itemId)) || byDomain.get(acct.domain);
     if (!item) { result.accountsWithoutItem.push(acct.domain); repairs.push({ account: acct.domain, rematch: true, itemId: mi?.itemId ?? null }); continue; }
     seen.add(item.id);
@@ -101,7 +101,7 @@ export async function verify(engine: Engine, cfg: MondayConfig, transport: Trans
         // corrected label heals its dead letter), and queued again.
         const acct = db.select().from(accounts).where(eq(accounts.domain, rep.account)).get()!;
         const loaded = engine.load(rep.account)!;
-        queueProjection(db, rep.account, projectItem(acct, loaded.snapshot.context as LadderContext, stageOf(loaded.snapshot.value), cfg), opts.now, true);
+        queueProjection(db, rep.account, projectItem(acct, loaded.snapshot.context as LadderContext, stageOf(loaded.snapshot.value), cfg, sequenceTextOf(db, acct.domain)), opts.now, true);
         itemRequeued(db, rep.account);
         // Forget the item id only if it is still the one compared (a push may have just matched or created one).
         if (rep.rematch && rep.itemId !== null) itemForgotten(db, rep.account, rep.itemId);

@@ -18,6 +18,7 @@ import type { LadderCommandEvent, Role } from '../../machines/events.js';
 import type { AccountFacts, BuyingScore, Tier } from '../../machines/types.js';
 import { parseMondayConfig, type MondayConfig } from '../../src/monday/config.js';
 import { projectItem, type ItemProjection } from '../../src/monday/projection.js';
+import { sequenceTextOf } from '../../src/monday/outbox.js';
 import { commentMarker, push, hasWork, type PushOptions, type PushResult } from '../../src/monday/pusher.js';
 import { createTransport, type Transport } from '../../src/monday/transport.js';
 import { verify, type VerifyResult } from '../../src/monday/verify.js';
@@ -159,7 +160,7 @@ export function itemIdOf(h: Harness, account: string): string | null {
 export function machineProjection(h: Harness, account: string, cfg: MondayConfig = h.cfg): ItemProjection {
   const acct = h.store.db.select().from(accounts).where(eq(accounts.domain, account)).get()!;
   const snap = h.engine.load(account)!.snapshot;
-  return projectItem(acct, snap.context as LadderContext, stageOf(snap.value), cfg);
+  return projectItem(acct, snap.context as LadderContext, stageOf(snap.value), cfg, sequenceTextOf(h.store.db, account));
 }
 
 /** Compares the emulator's item with the machine's projection, column by column; returns the differences. */

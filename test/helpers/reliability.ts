@@ -18,7 +18,8 @@ import { forbidden } from '../../src/engine/roles.js';
 import type { SnapshotMigration, StoredSnapshot } from '../../src/engine/upgrade.js';
 import type { Store } from '../../src/store/open.js';
 import type { MondayConfig } from '../../src/monday/config.js';
-import { commentsFor, projectItem } from '../../src/monday/projection.js';
+import { commentsFor, projectItem, sequenceText } from '../../src/monday/projection.js';
+import type { SequenceContext } from '../../machines/sequence.js';
 import { commentMarker } from '../../src/monday/pusher.js';
 import { createTransport } from '../../src/monday/transport.js';
 import { verify } from '../../src/monday/verify.js';
@@ -312,7 +313,9 @@ export async function checkInvariants(dbPath: string, opts: InvariantOptions = {
 
       if (opts.monday) {
         const acct = accounts.get(account)!;
-        const want = JSON.stringify(projectItem({ domain: acct.domain, name: acct.name, hq: acct.hq, icpScore: acct.icp_score }, stored.context as LadderContext, st, opts.monday));
+        const seq = conn.prepare(`select state, snapshot from machine_actors where kind = 'sequence' and id = ?`).get(account) as { state: string; snapshot: string } | undefined;
+        const seqText = sequenceText(seq?.state, seq ? (JSON.parse(seq.snapshot) as { context: SequenceContext }).context : undefined);
+        const want = JSON.stringify(projectItem({ domain: acct.domain, name: acct.name, hq: acct.hq, icpScore: acct.icp_score }, stored.context as LadderContext, st, opts.monday, seqText));
         const row = items.get(account);
         if (!onBoard) { if (row) v.push(`${account}: a monday_items row for an account that was never off tier Reject (LQ 4: do not add to board)`); }
         else if (!row) v.push(`${account}: no monday_items row (the outbox lost it)`);

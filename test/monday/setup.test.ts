@@ -58,6 +58,7 @@ describe('ladder monday setup', () => {
     expect(r.columns.map((c) => [c.key, c.action, c.done])).toEqual([
       ['domain', 'none', false], ['hq', 'none', false], ['tier', 'none', false], ['icpScore', 'none', false],
       ['stage', 'create', true], ['firstTouch', 'create', true], ['sla', 'create', true], ['priority', 'create', true], ['croDecision', 'create', true],
+      ['sequence', 'create', true], ['optOut', 'create', true],
     ]);
     expect(column(f.emu, 'status_stage')).toMatchObject({ type: 'status', title: 'Stage' });
     // Every stage and SQL sub-state label of labels.stage (the MQL sub-states show as "MQL" by default).
@@ -67,7 +68,8 @@ describe('ladder monday setup', () => {
     expect(labelsOf(f.emu, 'status_priority')).toEqual(['normal', 'high']);
     expect(column(f.emu, 'status_cro_decision')).toMatchObject({ type: 'status', title: 'CRO decision' });
     expect(labelsOf(f.emu, 'status_cro_decision')).toEqual(['Confirm', 'Dispute', 'Flag']);
-    expect(mutations(f.emu)).toEqual(['CreateStatusColumn', 'CreateColumn', 'CreateStatusColumn', 'CreateStatusColumn', 'CreateStatusColumn']);
+    expect(labelsOf(f.emu, 'status_opt_out')).toEqual(['ok', 'OPTED OUT', 'HOSTILE']);
+    expect(mutations(f.emu)).toEqual(['CreateStatusColumn', 'CreateColumn', 'CreateStatusColumn', 'CreateStatusColumn', 'CreateStatusColumn', 'CreateColumn', 'CreateStatusColumn']);
     // One new settings version, with who, naming every column.
     const versions = settingsVersions(f.ladder);
     expect(versions).toHaveLength(before + 1);
@@ -75,6 +77,7 @@ describe('ladder monday setup', () => {
     expect(f.ladder.settings.monday!.columns).toEqual({
       domain: 'text_mm218qe9', hq: 'text_mm21caks', tier: 'color_mm217sw4', icpScore: 'numeric_mm216nk9', stage: 'status_stage',
       firstTouch: 'text_first_touch', sla: 'status_sla', priority: 'status_priority', croDecision: 'status_cro_decision',
+      sequence: 'text_sequence', optOut: 'status_opt_out',
     });
     expect(r.settings?.version).toBe(versions.at(-1)!.version);
 
@@ -119,7 +122,7 @@ describe('ladder monday setup', () => {
     expect(labelsOf(f.emu, 'color_mm217sw4')).toContain('Network');
     expect(f.emu.state.board(BOARD)!.columns.filter((c) => c.title === 'First touch')).toHaveLength(1); // adopted, not duplicated
     expect(f.ladder.monday()!.columns.firstTouch).toBe('text_mkq1abc');
-    expect(mutations(f.emu).sort()).toEqual(['AddStatusLabels', 'AddStatusLabels', 'CreateStatusColumn', 'CreateStatusColumn']);
+    expect(mutations(f.emu).sort()).toEqual(['AddStatusLabels', 'AddStatusLabels', 'CreateColumn', 'CreateStatusColumn', 'CreateStatusColumn', 'CreateStatusColumn']);
   });
 
   it('reports a column of the wrong type with its fix and leaves it alone; a missing customer column too; the rest is set up', async () => {
@@ -155,7 +158,7 @@ describe('ladder monday setup', () => {
     const hash = contentHash(f.ladder.store.sqlite, []);
     const r = await f.run({ dryRun: true });
     expect(r.columns.filter((c) => c.action === 'create').map((c) => [c.key, c.done])).toEqual([
-      ['stage', false], ['firstTouch', false], ['sla', false], ['priority', false], ['croDecision', false],
+      ['stage', false], ['firstTouch', false], ['sla', false], ['priority', false], ['croDecision', false], ['sequence', false], ['optOut', false],
     ]);
     expect(r.wouldStore).toContain('monday.columns.croDecision');
     expect(r.settings).toBeNull();
@@ -189,7 +192,7 @@ describe('ladder monday setup', () => {
     expect(r.error).toBeNull();
     expect(r.columns.find((c) => c.key === 'stage')).toMatchObject({ action: 'none' }); // found on the second read
     expect(f.emu.state.board(BOARD)!.columns.filter((c) => c.title === 'Stage')).toHaveLength(1);
-    expect(f.emu.state.board(BOARD)!.columns).toHaveLength(CUSTOMER_COLUMNS.length + 5);
+    expect(f.emu.state.board(BOARD)!.columns).toHaveLength(CUSTOMER_COLUMNS.length + 7);
   });
 
   it('is refused (and recorded) for a role that may not change the settings, before the board is touched', async () => {

@@ -82,7 +82,7 @@ describe('monday verify', () => {
     h = await boardInSync();
     const old = itemIdOf(h, 'alpha.example.com')!;
     // Someone duplicated the item (updates included) and deleted the original.
-    const copy = h.emu.state.createItem(BOARD, 'ALPHA', { text_mm218qe9: 'alpha.example.com', text_mm21caks: 'Berlin', color_mm217sw4: { label: 'Tier 1' }, numeric_mm216nk9: 70, status_stage: { label: 'MQL' }, text_first_touch: 'E1 (2026-03-02)', status_sla: { label: 'OK' }, status_priority: { label: 'normal' } });
+    const copy = h.emu.state.createItem(BOARD, 'ALPHA', { text_mm218qe9: 'alpha.example.com', text_mm21caks: 'Berlin', color_mm217sw4: { label: 'Tier 1' }, numeric_mm216nk9: 70, status_stage: { label: 'MQL' }, text_first_touch: 'E1 (2026-03-02)', status_sla: { label: 'OK' }, status_priority: { label: 'normal' }, text_sequence: h.emu.state.item(old)!.columns.text_sequence!.text, status_opt_out: { label: 'ok' } });
     const body = h.emu.state.updates(old)[0]!.body;
     h.emu.state.deleteItem(old);
     // The emulator's state helpers cannot post updates, so the copy carries its comment through the API.

@@ -42,6 +42,8 @@ export const PROSPECTS_COLUMNS = {
   firstTouch: 'text_first_touch',
   sla: 'status_sla',
   priority: 'status_priority',
+  sequence: 'text_sequence',
+  optOut: 'status_opt_out',
 } as const;
 
 export const STAGE_LABELS = [
@@ -63,6 +65,8 @@ export const PROSPECTS_BOARD: BoardSeed = {
     { id: PROSPECTS_COLUMNS.firstTouch, title: 'First touch', type: 'text' },
     { id: PROSPECTS_COLUMNS.sla, title: 'SLA', type: 'status', labels: ['OK', 'BREACH'] },
     { id: PROSPECTS_COLUMNS.priority, title: 'Priority', type: 'status', labels: ['normal', 'high'] },
+    { id: PROSPECTS_COLUMNS.sequence, title: 'Sequence', type: 'text' },
+    { id: PROSPECTS_COLUMNS.optOut, title: 'Opt-out', type: 'status', labels: ['ok', 'OPTED OUT', 'HOSTILE'] },
   ],
   items: [],
 };
