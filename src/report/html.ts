@@ -9,6 +9,7 @@ import { inlineSvg, renderSvg } from '../diagram/render.js';
 import { approvalsSection } from './approvals-html.js';
 import { columnChart, gauge, hbarChart, stackedBar } from './charts.js';
 import { metric, table } from './html-parts.js';
+import { sequencesSection } from './sequences-html.js';
 import type { Ratio, SlaKindSummary, WeeklyReport } from './metrics.js';
 
 const pct = (r: number | null) => (r === null ? 'n/a' : `${(Math.round(r * 1000) / 10).toFixed(1)}%`);
@@ -110,6 +111,7 @@ ${table(['stage', 'stays', 'median days', 'p90 days'], tis.map(([s, d]) => [esc(
 </section>`);
 
   if (report.approvals) sections.push(approvalsSection(report.approvals));
+  if (report.sequences) sections.push(sequencesSection(report.sequences));
 
   sections.push(`<section id="definitions"><h2>Definitions</h2><ul class="defs">
 <li><b>Week</b>: ISO week ${esc(report.week)}, ${esc(report.start)} to ${esc(report.end)} (UTC); numbers stop at ${esc(report.asOf)}.</li>
@@ -133,7 +135,7 @@ ${table(['stage', 'stays', 'median days', 'p90 days'], tis.map(([s, d]) => [esc(
 <body>
 <header><h1>Weekly pipeline audit — ${esc(report.week)}</h1>
 <p>${esc(day(report.start))} to ${esc(day(new Date(Date.parse(report.end) - 1).toISOString()))} (UTC) · as of ${esc(report.asOf)} · ${holding.length} alert(s) holding · database <code>${esc(meta.db)}</code></p>
-<nav>${['alerts', 'summary', 'lifecycle', 'pipeline', 'sla', 'overrides', 'stale', 'time-in-stage', ...(report.approvals ? ['approvals'] : []), 'definitions'].map((id) => `<a href="#${id}">${id.replace(/-/g, ' ')}</a>`).join(' · ')}</nav>
+<nav>${['alerts', 'summary', 'lifecycle', 'pipeline', 'sla', 'overrides', 'stale', 'time-in-stage', ...(report.approvals ? ['approvals'] : []), ...(report.sequences ? ['sequences'] : []), 'definitions'].map((id) => `<a href="#${id}">${id.replace(/-/g, ' ')}</a>`).join(' · ')}</nav>
 </header>
 <main>
 ${sections.join('\n')}

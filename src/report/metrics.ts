@@ -3,6 +3,7 @@
 import { addBusinessDays } from '../../machines/rules/business-days.js';
 import { SIGNAL_CODES } from '../../machines/types.js';
 import type { ApprovalAlertId, ApprovalsSection } from './approvals.js';
+import type { SequenceAlertId, SequencesSection } from './sequences.js';
 import type { MoveRow, OverrideRow, ReportRows, StayRow, TimerRow } from './queries.js';
 import { monthOf, shiftWeek, thursdayOf, type IsoWeek, type Month } from './week.js';
 
@@ -38,7 +39,7 @@ export type Ratio = { count: number; of: number; rate: number | null };
 export type Distribution = { n: number; medianDays: number | null; p90Days: number | null };
 export type SlaKindSummary = { due: number; met: number; breached: number; open: number; compliance: number | null };
 export type SlaBreach = { account: string; kind: 'classification' | 'dossier' | 'review'; dueAt: string; how: 'flagged' | 'overdue' | 'late' };
-export type Alert = { id: 'sql-conversion-low' | 'override-rate-high' | 'mql-volume-low' | 'stale-sqls' | ApprovalAlertId; holds: boolean; title: string; detail: string };
+export type Alert = { id: 'sql-conversion-low' | 'override-rate-high' | 'mql-volume-low' | 'stale-sqls' | ApprovalAlertId | SequenceAlertId; holds: boolean; title: string; detail: string };
 
 export type WeekNumbers = {
   week: string; start: string; end: string;
@@ -72,6 +73,8 @@ export type WeeklyReport = {
   thresholds: { mqlThreshold: number; mqlVolumeWeeks: number; sqlConversionFloor: number; sqlConversionWeeks: number; overrideCeiling: number; staleWithinDays: number };
   /** Email approvals (HO 5.4; src/report/approvals.ts): present once a template version exists by the cutoff. */
   approvals?: ApprovalsSection;
+  /** Email sequences (HO 5.5, 5.6, 6.1; src/report/sequences.ts): present once a touch was taken or a reply recorded. */
+  sequences?: SequencesSection;
 };
 
 // ---- small numeric helpers -------------------------------------------------------------------------

@@ -8,6 +8,8 @@ import { approvalAlerts, computeApprovals, type ApprovalsSection } from './appro
 import { loadApprovalRows } from './approvals-queries.js';
 import { computeWeeklyReport, cutoff, DEFAULT_REPORT_OPTIONS, reportWindow, type ReportOptions, type WeeklyReport } from './metrics.js';
 import { loadReportRows } from './queries.js';
+import { computeSequences, sequenceAlerts, type SequencesSection } from './sequences.js';
+import { loadSequenceRows } from './sequences-queries.js';
 import { isoWeekOf, parseIsoWeek } from './week.js';
 
 export type ReportRequest = {
@@ -34,7 +36,20 @@ export function weeklyReport(engine: Engine, req: ReportRequest): WeeklyReport {
   const report = computeWeeklyReport(rows, week, statePaths(engine.machine), opts);
   const approvals = emailApprovals(engine, week, until);
   // The section and its HO 7 alerts appear once the ladder has email templates: a ladder without them reads as before.
-  return approvals ? { ...report, alerts: [...report.alerts, ...approvalAlerts(approvals)], approvals } : report;
+  const withApprovals = approvals ? { ...report, alerts: [...report.alerts, ...approvalAlerts(approvals)], approvals } : report;
+  // Likewise the sequences once email goes out (a touch taken by a day's plan) or a reply is recorded.
+  const sequences = emailSequences(engine, week, until);
+  return sequences ? { ...withApprovals, alerts: [...withApprovals.alerts, ...sequenceAlerts(sequences)], sequences } : withApprovals;
+}
+
+/** HO 5.5, 5.6 for the week up to the cutoff, under the settings in force; null before any email went out. */
+function emailSequences(engine: Engine, week: ReturnType<typeof parseIsoWeek>, until: string): SequencesSection | null {
+  const s = engine.settings.sequences;
+  const windowFrom = new Date(Date.parse(until) - s.bounce.windowDays * 86_400_000 - 1).toISOString();
+  const rows = loadSequenceRows(engine.store.sqlite, {
+    start: week.start, until, from: windowFrom < week.start ? windowFrom : week.start, lastDay: new Date(Date.parse(until) - 1).toISOString().slice(0, 10),
+  });
+  return rows.started ? computeSequences(rows, week, until, { settings: s, holidays: engine.rules.holidays }) : null;
 }
 
 /** HO 5.4 for the week up to the cutoff, under the settings in force; null when no template version exists by then. */

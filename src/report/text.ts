@@ -1,6 +1,7 @@
 // The weekly report as terminal text (`ladder report` without --json).
 import { APPROVAL_STEPS, STEP_LABELS, type ApprovalsSection } from './approvals.js';
 import type { WeeklyReport } from './metrics.js';
+import { sequencesText } from './sequences-text.js';
 
 const pct = (r: number | null) => (r === null ? 'n/a' : `${(Math.round(r * 1000) / 10).toFixed(1)}%`);
 
@@ -19,6 +20,7 @@ export function reportText(r: WeeklyReport): string[] {
     `stale SQLs due within the window: ${r.staleSqls.length}`,
     ...r.staleSqls.map((s) => `  ${s.account} regresses ${s.dueAt} (${s.daysLeft} days)`),
     ...(r.approvals ? approvalsText(r.approvals) : []),
+    ...(r.sequences ? sequencesText(r.sequences) : []),
     ...r.alerts.filter((a) => a.holds).map((a) => `ALERT ${a.title}: ${a.detail}`),
   ];
 }
