@@ -6,14 +6,19 @@ import type { AnyStateMachine } from 'xstate';
 import { createApprovalMachine, type ApprovalConfig } from '../../machines/approval.js';
 import { createRecipientsMachine } from '../../machines/recipients.js';
 import type { RulesConfig } from '../../machines/rules/config.js';
+import { createSequenceMachine } from '../../machines/sequence.js';
+import type { SequenceConfig } from '../../machines/sequence-config.js';
+import { createSendingMachine } from '../../machines/sending.js';
 import { APPROVAL_CRO_NOTE, APPROVAL_TITLE, RECIPIENTS_TITLE, approvalMachineGraph, defaultApprovalConfig } from './approvals.js';
 import { toDot } from './dot.js';
 import { toMermaid } from './mermaid.js';
 import { ladderGraph } from './model.js';
 import { readme } from './readme.js';
 import { renderSvg } from './render.js';
+import { SENDING_TITLE, SEQUENCE_TITLE, defaultSequenceConfig, sendingMachineGraph, sequenceMachineGraph } from './sequences.js';
 
-export const DIAGRAM_FILES = ['ladder.mmd', 'ladder.svg', 'approval.mmd', 'approval.svg', 'recipients.mmd', 'recipients.svg', 'README.md'] as const;
+export const DIAGRAM_FILES = ['ladder.mmd', 'ladder.svg', 'approval.mmd', 'approval.svg', 'recipients.mmd', 'recipients.svg',
+  'sequence.mmd', 'sequence.svg', 'sending.mmd', 'sending.svg', 'README.md'] as const;
 export type DiagramFile = (typeof DIAGRAM_FILES)[number];
 export type DiagramSet = Record<DiagramFile, string>;
 
@@ -22,11 +27,18 @@ export type DiagramSet = Record<DiagramFile, string>;
  * itself the SOP's defaults (a copy of a machine may be passed instead, as the staleness tests do).
  */
 export type ApprovalMachines = { config: ApprovalConfig; approval?: AnyStateMachine; recipients?: AnyStateMachine };
+/** The email side (issue 15): an account's sequence and the mailbox's sending, drawn with the sequence settings. */
+export type SequenceMachines = { config: SequenceConfig; sequence?: AnyStateMachine; sending?: AnyStateMachine };
 
-export async function generateDiagrams(machine: AnyStateMachine, cfg: RulesConfig, others: ApprovalMachines = { config: defaultApprovalConfig(cfg) }): Promise<DiagramSet> {
+export async function generateDiagrams(
+  machine: AnyStateMachine, cfg: RulesConfig, others: ApprovalMachines = { config: defaultApprovalConfig(cfg) },
+  email: SequenceMachines = { config: defaultSequenceConfig(cfg) },
+): Promise<DiagramSet> {
   const graph = ladderGraph(machine, cfg);
   const approval = approvalMachineGraph(others.approval ?? createApprovalMachine(others.config), others.config);
   const recipients = approvalMachineGraph(others.recipients ?? createRecipientsMachine(others.config), others.config);
+  const sequence = sequenceMachineGraph(email.sequence ?? createSequenceMachine(email.config), email.config);
+  const sending = sendingMachineGraph(email.sending ?? createSendingMachine(), email.config);
   return {
     'ladder.mmd': toMermaid(graph),
     'ladder.svg': await renderSvg(toDot(graph)),
@@ -34,7 +46,11 @@ export async function generateDiagrams(machine: AnyStateMachine, cfg: RulesConfi
     'approval.svg': await renderSvg(toDot(approval, { name: 'approval', title: APPROVAL_TITLE, croNote: APPROVAL_CRO_NOTE })),
     'recipients.mmd': toMermaid(recipients),
     'recipients.svg': await renderSvg(toDot(recipients, { name: 'recipients', title: RECIPIENTS_TITLE, croNote: APPROVAL_CRO_NOTE })),
-    'README.md': readme({ ladder: graph, approval, recipients }, cfg, others.config),
+    'sequence.mmd': toMermaid(sequence),
+    'sequence.svg': await renderSvg(toDot(sequence, { name: 'sequence', title: SEQUENCE_TITLE })),
+    'sending.mmd': toMermaid(sending),
+    'sending.svg': await renderSvg(toDot(sending, { name: 'sending', title: SENDING_TITLE })),
+    'README.md': readme({ ladder: graph, approval, recipients, sequence, sending }, cfg, others.config, email.config),
   };
 }
 

@@ -43,8 +43,8 @@ export type DiagramTransition = {
   /** For timers: the duration from configuration ("30 days without engagement"). */
   duration: string | null;
   /**
-   * What a targetless timer does, when not the ladder's "flags an SLA breach": `text` in the Mermaid label,
-   * `short` on the SVG's arrow ("escalation").
+   * What a targetless timer does, when not the ladder's "flags an SLA breach" (or a re-entry, when not "clock
+   * restarts"): `text` in the Mermaid label, `short` on the SVG's arrow ("escalation").
    */
   effect?: { text: string; short: string };
 };
@@ -127,7 +127,7 @@ export function effectOf(t: DiagramTransition): string | null {
   if (t.kind === 'timer' && t.stays) return t.effect?.text ?? 'flags an SLA breach';
   if (t.stays) return 'stays, records';
   if (t.history) return 're-enters, keeps sub-state';
-  if (t.reenter) return 're-enters, clock restarts';
+  if (t.reenter) return t.effect?.text ?? 're-enters, clock restarts';
   return null;
 }
 

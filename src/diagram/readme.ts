@@ -2,22 +2,28 @@
 // of the machines the files were generated from.
 import type { ApprovalConfig } from '../../machines/approval.js';
 import type { RulesConfig } from '../../machines/rules/config.js';
+import type { SequenceConfig } from '../../machines/sequence-config.js';
 import { fullFlowLabel } from './approvals.js';
 import type { LadderGraph } from './model.js';
+import { ANY_STATE, slaWords } from './sequences.js';
 
-export type Graphs = { ladder: LadderGraph; approval: LadderGraph; recipients: LadderGraph };
+export type Graphs = { ladder: LadderGraph; approval: LadderGraph; recipients: LadderGraph; sequence: LadderGraph; sending: LadderGraph };
 
 const size = (g: LadderGraph) => `${g.states.length} states, ${g.transitions.length} transitions`;
 const timersOf = (g: LadderGraph) => [...new Set(g.transitions.filter((t) => t.kind === 'timer').map((t) => `${t.eventLabel}: ${t.duration}`))].join('; ');
 const croOf = (...gs: LadderGraph[]) => [...new Set(gs.flatMap((g) => g.transitions.filter((t) => t.croOnly).map((t) => t.event)))].join(', ');
 
-export function readme(graphs: Graphs, cfg: RulesConfig, approvals: ApprovalConfig): string {
-  const { ladder: graph, approval, recipients } = graphs;
+export function readme(graphs: Graphs, cfg: RulesConfig, approvals: ApprovalConfig, email: SequenceConfig): string {
+  const { ladder: graph, approval, recipients, sequence, sending } = graphs;
+  const s = email.sequences;
+  // The pseudo-state \`any\` is no state of the machine: counted apart.
+  const sequenceSize = `${sequence.states.length - 1} states and \`${ANY_STATE}\`, ${sequence.transitions.length} transitions`;
   return `# Diagrams of the ladder
 
-Generated from the machine definitions (\`machines/ladder.ts\`, \`machines/approval.ts\`, \`machines/recipients.ts\`, read
-through \`machines/introspect.ts\`): never edit these files by hand. The ladder: ${size(graph)}; a template
-version's approval: ${size(approval)}; a recipient list's approval: ${size(recipients)}.
+Generated from the machine definitions (\`machines/ladder.ts\`, \`machines/approval.ts\`, \`machines/recipients.ts\`,
+\`machines/sequence.ts\`, \`machines/sending.ts\`, read through \`machines/introspect.ts\`): never edit these files by hand.
+The ladder: ${size(graph)}; a template version's approval: ${size(approval)}; a recipient list's approval:
+${size(recipients)}; an account's sequence: ${sequenceSize}; the sending mailbox: ${size(sending)}.
 
 | file | what |
 |---|---|
@@ -27,6 +33,10 @@ version's approval: ${size(approval)}; a recipient list's approval: ${size(recip
 | \`approval.svg\` | the same, drawn by Graphviz |
 | \`recipients.mmd\` | a recipient list's approval (HO 5.4.1-5.4.3), Mermaid: one line per transition |
 | \`recipients.svg\` | the same, drawn by Graphviz |
+| \`sequence.mmd\` | an account's email sequence and its replies (HO 5.2, 5.6), Mermaid: one line per transition |
+| \`sequence.svg\` | the same, drawn by Graphviz |
+| \`sending.mmd\` | the sending mailbox: paused by the bounce rate, resumed by sales.ops (HO 5.5), Mermaid |
+| \`sending.svg\` | the same, drawn by Graphviz |
 
 ## Legend
 
@@ -63,6 +73,29 @@ staleness test use the default configuration.
 
 Durations come from the configuration the generator ran with (\`approvals.stepBusinessDays\` ${approvals.approvals.stepBusinessDays},
 \`approvals.escalateAfterHours\` ${approvals.approvals.escalateAfterHours}); the committed files use the default configuration.
+
+## The email side
+
+- \`sequence\`: one per account, driven by the ladder. Each change of the account's stage reaches it as \`STAGE\` with the
+  sequence the new stage calls for (HO 5.2: an MQL Nurture-MQL, an MQL back from RECYCLED Re-engagement, a confirmed SQL
+  Activation-SQL, a held Briefing Post-Briefing, a CRO task); leaving the stage ends the run. \`active\` plans one touch each
+  time \`NEXT_TOUCH\` fires (the engine writes the \`sends\` row with its Message-ID in that transaction); after the last,
+  \`complete\` waits for a reply, then Nurture-MQL cools down into Re-engagement, Activation-SQL opens the CRO's direct
+  outreach (\`croTask\`) and Re-engagement archives the account through the ladder (HO 5.6 #10).
+- \`${ANY_STATE}\`: the transitions the machine takes in whichever state the sequence is: the ten reply categories of HO 5.6
+  (guards tried in order), a task closed by its role (\`TASK_DONE\`), and a task's SLA (\`TASK_DUE\`, a timer the engine
+  persists like the \`after\` ones: it flags a breach and moves nothing). Replies stop (\`stopped\`, \`stopped.notNow\`), pause
+  (\`paused.warm\`, \`paused.ooo\`), wait for a new contact (\`awaitingContact\`) or suppress (\`suppressed\`: the engine
+  disqualifies the account and suppresses the contact); each opens its handler's task with the SOP's SLA.
+- **Timers** (from the sequence settings): ${timersOf(sequence)}.
+- \`sending\`: one for the mailbox. A bounce rate over ${(s.bounce.maxRate * 100).toFixed(0)} % in ${s.bounce.windowDays} days (with at least
+  ${s.bounce.minSends} sends to judge) pauses every sequence (\`BOUNCE_PAUSE\`, sent by the engine with the figures) and raises an
+  escalation; only sales.ops resumes (\`SENDING_RESUME\`).
+
+Durations come from the configuration the generator ran with (\`sequences.cadences\`, \`sendTime\` ${s.sendTime} UTC,
+\`completeAfterDays\` ${s.completeAfterDays}, \`cooldownDays\` ${s.cooldownDays}, \`oooResumeBusinessDays\` ${s.oooResumeBusinessDays},
+\`warmFollowUpDays\` ${s.warmFollowUpDays}, \`notNowLeadWeeks\` ${s.notNowLeadWeeks}, \`replySla\` hot-positive ${slaWords(s.replySla['hot-positive'])}); the
+committed files use the default configuration.
 
 ## Regenerate
 

@@ -128,7 +128,7 @@ describe('diagrams generated from the machine', () => {
       const out: string[] = [];
       const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(s), isTTY: false, env: {} };
       expect(await runCli(['diagram', '--check', '--out', tmp.dir], io)).toBe(5);
-      expect(out.join('\n')).toContain('ladder.mmd, ladder.svg, approval.mmd, approval.svg, recipients.mmd, recipients.svg, README.md differ from the machine; regenerate them with: npm run diagrams');
+      expect(out.join('\n')).toContain('ladder.mmd, ladder.svg, approval.mmd, approval.svg, recipients.mmd, recipients.svg, sequence.mmd, sequence.svg, sending.mmd, sending.svg, README.md differ from the machine; regenerate them with: npm run diagrams');
       expect(await runCli(['diagram', '--out', tmp.dir], io)).toBe(0);
       expect(await runCli(['diagram', '--check', '--out', tmp.dir], io)).toBe(0);
       expect(readFileSync(`${tmp.dir}/ladder.mmd`, 'utf8')).toBe(readFileSync(`${COMMITTED}/ladder.mmd`, 'utf8'));
