@@ -29,6 +29,8 @@ export type KindSpec = {
   stateOf(snapshot: AnyMachineSnapshot): string;
   /** Why the machine does not take this event in this snapshot, in the SOP's words. */
   explain(snapshot: AnyMachineSnapshot, event: ActorEvent, settings: Settings): string;
+  /** A refusal that is a matter of role (403 over HTTP), not of state: e.g. a task that belongs to another role. */
+  isRoleRefusal?(snapshot: AnyMachineSnapshot, event: ActorEvent): boolean;
   /** Facts the engine owns, computed in the transaction before the machine sees the event (a list's check). */
   enrich?(event: ActorEvent, actor: { id: string; snapshot: AnyMachineSnapshot }, tx: Db): ActorEvent;
   /** Writes that belong to the transition's transaction (an escalation row). */
@@ -170,7 +172,7 @@ export function makeActors(core: EngineCore, specs: Record<ActorKind, KindSpec>)
     const snapshot = restore(row, machine);
     const e = spec.enrich ? spec.enrich(event, { id, snapshot }, db) : event;
     meta.onEnriched?.(e);
-    if (!snapshot.can(e)) refuse(e.type, spec.explain(snapshot, e, settings));
+    if (!snapshot.can(e)) refuse(e.type, spec.explain(snapshot, e, settings), spec.isRoleRefusal?.(snapshot, e) ? 'role' : 'rule');
     const [next, actions] = step(snapshot, e);
     const before = row.state;
     const after = spec.stateOf(next);

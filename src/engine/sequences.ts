@@ -107,6 +107,8 @@ export function makeSequences(core: EngineCore, runtimeOf: () => Actors) {
       validate: validateWith(SequenceCommandEvent as never),
       stateOf: (snap) => sequenceStateOf(snap.value),
       explain: (snap, event) => explainSequence(sequenceStateOf(snap.value), snap.context as SequenceContext, event as never),
+      isRoleRefusal: (snap, event) => event.type === 'TASK_DONE'
+        && (snap.context as SequenceContext).tasks.some((t) => t.id === event.task && !t.doneAt && t.role !== event.role),
       // A pause or a resume counts the run's touches already handed to an executor: those are not sent again.
       enrich: (event, actor) => {
         const pausing = event.type === 'REPLY' || event.type === 'SEQUENCE_RESUME' || event.type.includes('OOO_RESUME');

@@ -20,6 +20,7 @@ import { STAGES } from '../../machines/types.js';
 import { USER_ROLES } from '../settings/schema.js';
 import { mayBeDoneBy, requireRole, type Caller } from './app.js';
 import { registerTemplatesApi } from './templates-api.js';
+import { registerSequencesApi } from './sequences-api.js';
 
 /** Anyone with a token may read: the Chief of Staff audits, the CMO watches messaging, the others work. */
 const READERS = USER_ROLES;
@@ -182,6 +183,8 @@ export function registerApi(app: FastifyInstance, ladder: Ladder): void {
 
   // Email-sequence templates, their approval and recipient lists (issue 14).
   registerTemplatesApi(app, ladder, { guarded, parseBody, refuseIdentity });
+  // Sequences, replies and sends (issue 15).
+  registerSequencesApi(app, ladder, { guarded, parseBody, refuseIdentity });
 
   app.get('/api/me', guarded(), async (req) => {
     const c = callerOf(req);
