@@ -6,7 +6,7 @@ import { canOverride, evaluateGates, gatesPassing, manualVerdictProblem } from '
 import { evaluateSignals, type SignalEvaluation } from './rules/signals.js';
 import { assessmentTierQualifies } from './rules/tier.js';
 import type { RulesConfig } from './rules/config.js';
-import { NON_REOPENABLE_REASONS } from './types.js';
+import { NON_REOPENABLE_REASONS, SUPPRESSING_REASONS } from './types.js';
 
 export function gateResults(ctx: LadderContext, at: string, cfg: RulesConfig) {
   return evaluateGates(ctx.facts, ctx.manualGates, at, cfg);
@@ -72,6 +72,8 @@ export function makeGuards(cfg: RulesConfig) {
     /** DOMAIN: the CRO may reopen, except opt-out, hostile and competitor. */
     reopenAllowed: ({ context, event }) => event.role === 'cro' && context.disqualification !== null
       && !NON_REOPENABLE_REASONS.includes(context.disqualification.reason),
+    /** HO 3.5, 5.6: a DISQUALIFIED account that is not suppressed takes an opt-out / hostile disqualification. */
+    suppressesNow: ({ context, event }) => event.type === 'DISQUALIFY' && !context.suppressed && SUPPRESSING_REASONS.includes(event.reason),
     briefingNotHeld: ({ context }) => !context.briefing?.completedAt,
     briefingHeld: ({ context }) => Boolean(context.briefing?.completedAt),
     /** LQ 3: Briefing held and the account qualifies for the Assessment tier (Tier 1 or 2). */

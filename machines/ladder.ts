@@ -200,6 +200,9 @@ export function createLadderMachine(cfg: RulesConfig = DEFAULT_RULES) {
           // Logged, never re-entering by itself; suppressed accounts refuse signals outright.
           SIGNAL: { guard: 'notSuppressed', actions: 'fold' },
           CRO_REOPEN: { guard: 'reopenAllowed', target: 'PROSPECT', actions: ['reopen', 'startClock'] },
+          // HO 3.5, 5.6: an opt-out or hostile reply after another disqualification (acquired, …) replaces its reason
+          // and suppresses, so the account can never be reopened.
+          DISQUALIFY: { guard: 'suppressesNow', actions: 'recordDisqualification' },
         },
       },
       ARCHIVED: {
