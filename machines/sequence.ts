@@ -211,7 +211,7 @@ export function createSequenceMachine(cfg: SequenceConfig) {
         const immediate = e.category === 'hostile' || e.category === 'opt-out';
         return { tasks: openTask(context, { ...h, category: e.category }, e.at, slaDue(e.at, sla, cfg.holidays), immediate) };
       }),
-      /** Each open task's SLA: a delayed TASK_DUE the engine persists (no `after`: tasks outlive states). */
+      /** The newest task's SLA — every task has one (HO 5.6): a delayed TASK_DUE the engine persists (no `after`: tasks outlive states). */
       armTask: raise(({ context }) => ({ type: 'TASK_DUE' as const, at: '', by: 'system' as const, role: 'system' as const, task: context.tasks.at(-1)!.id }),
         { id: 'task', delay: ({ context, event }) => until(ms(context.tasks.at(-1)!.dueAt), event.at) }),
       pauseOoo: assign(({ context, event }) => ({ pause: { reason: 'ooo' as const, at: event.at, resumeAt: oooResume(r(event).returnDate!, cfg) }, next: deliveredOf(event, context) })),
@@ -265,7 +265,7 @@ export function createSequenceMachine(cfg: SequenceConfig) {
         // An OOO auto-reply while no run is in progress pauses nothing: it is logged.
         { guard: 'ooo', actions: 'logReply' },
         { guard: and(['noResponse', 'running', 'wasNurture']), target: '.cooldown', actions: ['logReply', 'finish', 'end'] },
-        { guard: and(['noResponse', 'running', 'wasActivation']), target: '.croTask', actions: ['logReply', 'finish', 'end', 'croOutreach'] },
+        { guard: and(['noResponse', 'running', 'wasActivation']), target: '.croTask', actions: ['logReply', 'finish', 'end', 'croOutreach', 'armTask'] },
         { guard: and(['noResponse', 'running']), target: '.idle', actions: ['logReply', 'finish', 'archive', 'end'] },
       ],
       TASK_DONE: { guard: 'canClose', actions: 'closeTask' },
@@ -287,7 +287,7 @@ export function createSequenceMachine(cfg: SequenceConfig) {
         after: {
           RUN_COMPLETE: [
             { guard: 'wasNurture', target: 'cooldown', actions: ['finish', 'end'] },
-            { guard: 'wasActivation', target: 'croTask', actions: ['finish', 'end', 'croOutreach'] },
+            { guard: 'wasActivation', target: 'croTask', actions: ['finish', 'end', 'croOutreach', 'armTask'] },
             { target: 'idle', actions: ['finish', 'archive', 'end'] },
           ],
         },
@@ -305,7 +305,7 @@ export function createSequenceMachine(cfg: SequenceConfig) {
         states: {
           ooo: { after: { OOO_RESUME: resumeRules() } },
           warm: {
-            after: { WARM_FOLLOW_UP: { actions: 'followUp' } },
+            after: { WARM_FOLLOW_UP: { actions: ['followUp', 'armTask'] } },
             on: { SEQUENCE_RESUME: resumeRules() },
           },
         },
@@ -320,7 +320,7 @@ export function createSequenceMachine(cfg: SequenceConfig) {
         },
         states: {
           held: {},
-          notNow: { after: { NOT_NOW_WAKE: { target: 'held', actions: 'wake' } } },
+          notNow: { after: { NOT_NOW_WAKE: { target: 'held', actions: ['wake', 'armTask'] } } },
         },
       },
       awaitingContact: {
@@ -342,7 +342,7 @@ function stageRules() {
   return [
     { guard: 'sameTarget', actions: 'noteStage' },
     { guard: 'toSent', target: '#sequence.active', actions: ['noteStage', 'end', 'enrol'] },
-    { guard: 'toPostBriefing', target: '#sequence.croTask', actions: ['noteStage', 'end', 'postBriefing'] },
+    { guard: 'toPostBriefing', target: '#sequence.croTask', actions: ['noteStage', 'end', 'postBriefing', 'armTask'] },
     { target: '#sequence.idle', actions: ['noteStage', 'end'] },
   ] as const;
 }
