@@ -35,6 +35,11 @@ const capStep = z.strictObject({
 });
 
 export const SequenceSettingsSchema = z.strictObject({
+  /**
+   * Opt-in: true once the team runs its sequences through Ladder (templates loaded, lists approved). false: no
+   * account is enrolled, no touch planned (a team that sequences in another tool); replies are still recorded.
+   */
+  enabled: z.boolean().default(false),
   /** Touch days of each sent sequence (HO 5.2): Day 1 is the first business day on or after enrolment. */
   cadences: z.strictObject({
     'Nurture-MQL': days('Nurture-MQL').default(() => [1, 3, 7, 21, 35]),

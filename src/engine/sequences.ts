@@ -195,7 +195,7 @@ export function makeSequences(core: EngineCore, runtimeOf: () => Actors) {
 
   /** The ladder's transition hook: a change of the sequence the stage calls for reaches the sequence actor. */
   const ladderHook: TransitionHook = ({ account, event, source, now, before, after, prev, next }) => {
-    if (prev === null) return;
+    if (prev === null || !core.live().settings.sequences.enabled) return;
     const ctx = next.context as LadderContext;
     const moved = before.stage !== after.stage || before.substate !== after.substate || !!prev.briefing?.completedAt !== !!ctx.briefing?.completedAt;
     if (!moved) return;

@@ -35,6 +35,7 @@ describe('the daily cap (HO 5.5): over it, touches roll to the next business day
   const rest = Array.from({ length: 40 }, (_, i) => `t2-${String(i).padStart(2, '0')}.com`);
   beforeAll(() => {
     cli = new LadderCli();
+    cli.ok(['settings', 'set', 'sequences.enabled', 'true'], as('ana', '2026-05-01T00:00:00.000Z'));
     cli.ok(['settings', 'set', 'sequences.smtp', smtpSettings(smtp.port)], as('ana', '2026-05-01T00:00:00.000Z'));
     cli.seed((s) => {
       const e = s.engine;
@@ -85,6 +86,7 @@ describe('deliverability (HO 5.5): a bounce rate over 5 % pauses every sequence;
   const domains = Array.from({ length: 50 }, (_, i) => `b${String(i).padStart(2, '0')}.com`);
   beforeAll(() => {
     cli = new LadderCli();
+    cli.ok(['settings', 'set', 'sequences.enabled', 'true'], as('ana', '2026-05-01T00:00:00.000Z'));
     cli.ok(['settings', 'set', 'sequences.smtp', smtpSettings(smtp.port)], as('ana', '2026-05-01T00:00:00.000Z'));
     cli.seed((s) => {
       for (const d of domains) account(s.engine, d, 'Tier 2', MON);

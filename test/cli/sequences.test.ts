@@ -31,6 +31,7 @@ beforeAll(async () => {
   smtp = await startSmtp();
   process.env.LADDER_SMTP_PASSWORD = SMTP_PASSWORD;
   cli = new LadderCli();
+  cli.ok(['settings', 'set', 'sequences.enabled', 'true'], as('ana', '2026-04-01T00:00:00.000Z'));
   cli.ok(['settings', 'set', 'rules.holidays', '["2026-04-13"]'], as('ana', '2026-04-01T00:00:00.000Z'));
   cli.ok(['settings', 'set', 'sequences.smtp', smtpSettings(smtp.port)], as('ana', '2026-04-01T00:00:00.000Z'));
   cli.seed((s) => {

@@ -9,6 +9,11 @@ const FIX = join(import.meta.dirname, '..', 'fixtures', 'templates');
 const FILES: Record<string, string> = { 'Nurture-MQL': 'nurture-mql-1.md', 'Activation-SQL': 'activation-sql-1.md', 'Re-engagement': 're-engagement-1.md' };
 const who = (by: string, role: string, now: string) => ({ by, role, now, source: 'cli' as const });
 
+/** Sequences are opt-in (sequences.enabled): turned on as a team would, a recorded settings change. */
+export function enableSequences(engine: Engine, at = '2000-01-01T00:00:00.000Z'): void {
+  engine.changeSettings((s) => ({ ...s, sequences: { ...s.sequences, enabled: true } }), { by: 'ana', role: 'sales.ops', now: at, change: 'sequences on', source: 'cli' });
+}
+
 /** Every step of a sequence as an approved template version (the step-1 fixture, renumbered). Returns the ids. */
 export function approveTemplates(engine: Engine, sequence: keyof typeof FILES, steps: number, now: string): string[] {
   const text = readFileSync(join(FIX, FILES[sequence]!), 'utf8');

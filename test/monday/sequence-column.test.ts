@@ -2,6 +2,7 @@
 // stage logging", HO 5.6 #8 "Flag in Monday.com"), projected through the outbox in the transition's transaction
 // like the stage — also when only the sequence moved (a touch planned by the sweep, a reply's pause).
 import { afterEach, describe, expect, it } from 'vitest';
+import { enableSequences } from '../helpers/sequences.js';
 import { OPS, T0, addAccount, at, boardDiff, emulators, harness, itemIdOf, send, signal, type Harness } from '../helpers/monday.js';
 
 const em = emulators();
@@ -15,6 +16,7 @@ const columns = (h: Harness, account: string) => {
 describe('the sequence column and the opt-out flag on the board', () => {
   it('follows the touches, a pause, and an opt-out, with the board equal to the machine after each push', async () => {
     h = await harness(em);
+    enableSequences(h.engine);
     addAccount(h, 'acme.example.com');
     send(h, 'acme.example.com', signal('s1', 'E1', 'jane@acme.example.com', T0), T0); // Monday 10:00: MQL, Nurture enrolled
     await h.drain();
@@ -37,6 +39,7 @@ describe('the sequence column and the opt-out flag on the board', () => {
 
   it('a hostile reply shows as HOSTILE', async () => {
     h = await harness(em);
+    enableSequences(h.engine);
     addAccount(h, 'rude.example.com');
     send(h, 'rude.example.com', signal('s1', 'E1', 'rob@rude.example.com', T0), T0);
     h.engine.sequences.reply('rude.example.com', { contact: 'rob@rude.example.com', category: 'hostile' }, { ...OPS, now: at(T0, 0, 1), source: 'cli' });

@@ -26,6 +26,7 @@ afterAll(async () => { await smtp?.close(); delete process.env.LADDER_SMTP_PASSW
 /** A ladder with N touches queued-to-be for RUN_AT's day, each to its own address. */
 function fixture(tag: string): LadderCli {
   const cli = new LadderCli();
+  cli.ok(['settings', 'set', 'sequences.enabled', 'true'], { as: 'ana', now: '2026-05-01T00:00:00.000Z' });
   cli.ok(['settings', 'set', 'sequences.smtp', smtpSettings(smtp.port)], { as: 'ana', now: '2026-05-01T00:00:00.000Z' });
   cli.seed((s) => {
     const e = s.engine;

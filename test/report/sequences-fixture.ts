@@ -46,7 +46,7 @@ export function buildSequenceWeek(e: Engine) {
   e.changeSettings((s) => ({
     ...s,
     sequences: {
-      ...s.sequences, warmupStart: '2026-04-08',
+      ...s.sequences, enabled: true, warmupStart: '2026-04-08',
       dailyCaps: [{ fromWeek: 1, perDay: 2 }, { fromWeek: 3, perDay: 3 }],
       bounce: { maxRate: 0.2, windowDays: 7, minSends: 6 },
     },

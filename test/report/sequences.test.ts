@@ -9,7 +9,7 @@ import { reportText } from '../../src/report/text.js';
 import { parseIsoWeek } from '../../src/report/week.js';
 import { DEFAULT_SEQUENCE_SETTINGS } from '../../machines/sequence-config.js';
 import { PASSING_FACTS, SYSTEM, tempEngine } from '../helpers/store.js';
-import { approveTemplates } from '../helpers/sequences.js';
+import { enableSequences, approveTemplates } from '../helpers/sequences.js';
 import { at, buildSequenceWeek, SEQ_NOW, SEQ_WEEK } from './sequences-fixture.js';
 
 let env: ReturnType<typeof tempEngine>;
@@ -191,6 +191,7 @@ describe('when the section appears', () => {
     const fresh = tempEngine();
     try {
       const e = fresh.engine;
+      enableSequences(e);
       const now = at('04-20', '07:00');
       e.addAccount({ domain: 'acme.com', name: 'Acme', hq: 'Porto', tier: 'Tier 2', icpScore: 70, facts: PASSING_FACTS }, { by: 'ana', role: 'sales.ops', now, source: 'cli' });
       e.submit({ account: 'acme.com', source: 'cli', now, event: { type: 'SIGNAL', signal: { id: 's1', code: 'E1', interaction: 'comment', contact: 'jane@acme.com', at: now }, at: now, by: 'ana', role: 'sales.ops' } as never });

@@ -3,12 +3,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSING_FACTS } from '../helpers/store.js';
 import { bearer, OPS, serverHarness, type ServerHarness } from './helpers.js';
+import { enableSequences } from '../helpers/sequences.js';
 
 let h: ServerHarness;
 let now: string;
 beforeAll(async () => {
   h = await serverHarness();
   now = new Date(h.clock.now).toISOString();
+  enableSequences(h.ladder.engine, now);
   h.ladder.engine.addAccount({ domain: 'acme.com', name: 'Acme', hq: 'Berlin', tier: 'Tier 1', icpScore: 80, facts: PASSING_FACTS }, { ...OPS, now, source: 'cli' });
   h.ladder.engine.submit({ account: 'acme.com', source: 'cli', now, event: { type: 'SIGNAL', at: now, ...OPS, signal: { id: 's1', code: 'E1', contact: 'jane@acme.com', at: now, interaction: 'comment' } } as never });
 });
