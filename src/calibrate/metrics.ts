@@ -47,8 +47,8 @@ export function emptyTotals(weeks: number): RunTotals {
 }
 
 const stage = (label: string) => label.split('.')[0]!;
-const isMql = (l: string) => stage(l) === 'MQL';
-const isSql = (l: string) => stage(l) === 'SQL';
+const isMql = (l: string) => l.startsWith('MQL');
+const isSql = (l: string) => l.startsWith('SQL');
 const BELOW_MQL = new Set(['PROSPECT', 'ARCHIVED']);
 const bump = (o: Record<string, number>, k: string, by = 1) => { o[k] = (o[k] ?? 0) + by; };
 const outcome = (): Outcome => ({ n: 0, sql: 0, won: 0 });
@@ -83,25 +83,26 @@ export function addAccount(t: RunTotals, run: SimRun, inputs: AccountInputs, w: 
   const end = steps[steps.length - 1]!.after;
   bump(t.endStages, end);
   const start = ms(w.weekStart);
-  const weekOf = (at: string) => Math.floor((ms(at) - start) / WEEK);
+  const weekOf = (t: number) => Math.floor((t - start) / WEEK);
+  const horizonMs = ms(horizon);
   const inWindow = (at: string) => at >= w.from && at < w.to;
-  const once = new Map<number, number>(); // counter*4096+week → already counted for this account
+  const once: number[] = []; // counter*4096+week: already counted for this account
   const mark = (counter: number, week: number) => {
     if (week < 0 || week >= w.weeks) return;
     const key = counter * 4096 + week;
-    if (once.has(key)) return;
-    once.set(key, 1);
+    if (once.includes(key)) return;
+    once.push(key);
     t.weeks[week]![counter]!++;
   };
   const count = (counter: number, week: number) => { if (week >= 0 && week < w.weeks) t.weeks[week]![counter]!++; };
   /** Weeks a stay [enteredAt, exitedAt) counts in a pool: entered during the week, or in it at the week's start. */
-  const pool = (counter: number, enteredAt: string, exitedAt: string | null) => {
+  const pool = (counter: number, enteredAt: number, exitedAt: number | null) => {
     const first = Math.max(0, weekOf(enteredAt));
-    const lastAt = exitedAt ?? horizon;
+    const lastAt = exitedAt ?? horizonMs;
     for (let wk = first; wk < w.weeks; wk++) {
       const ws = start + wk * WEEK;
-      const entered = ms(enteredAt) >= ws && ms(enteredAt) < ws + WEEK;
-      const covers = ms(enteredAt) < ws && ms(lastAt) >= ws;
+      const entered = enteredAt >= ws && enteredAt < ws + WEEK;
+      const covers = enteredAt < ws && lastAt >= ws;
       if (!entered && !covers) break;
       mark(counter, wk);
     }
@@ -109,21 +110,21 @@ export function addAccount(t: RunTotals, run: SimRun, inputs: AccountInputs, w: 
 
   let reachedMql = false, reachedSql = false, won = false;
   let classifiedInWindow = false;
-  let mqlRunStart: string | null = null;
-  let stayStart = steps[0]!.at;
+  let mqlRunStart: number | null = null;
+  let stayStart = steps[0]!.ms;
   let stayState = steps[0]!.after;
   const overridesHere: string[] = [];
   const close = (s: SimStep | null) => {
-    const exit = s ? s.at : null;
+    const exit = s ? s.ms : null;
     if (isMql(stayState)) pool(C.mqlPool, stayStart, exit);
     if (isSql(stayState)) pool(C.sqlPool, stayStart, exit);
   };
   for (const s of steps) {
     if (s.type === 'CRO_OVERRIDE' && s.kind === 'input' && inWindow(s.at)) overridesHere.push(s.at);
-    if (s.type === 'CRO_OVERRIDE' && s.kind === 'input') count(C.overrides, weekOf(s.at));
-    if (s.kind === 'timer' && s.type.includes('_SLA.')) count(C.slaBreaches, weekOf(s.at));
+    if (s.type === 'CRO_OVERRIDE' && s.kind === 'input') count(C.overrides, weekOf(s.ms));
+    if (s.kind === 'timer' && s.type.includes('_SLA.')) count(C.slaBreaches, weekOf(s.ms));
     if (s.before === s.after || s.before === '') continue;
-    const wk = weekOf(s.at);
+    const wk = weekOf(s.ms);
     if (BELOW_MQL.has(s.before) && (isMql(s.after) || isSql(s.after))) {
       count(C.classifications, wk);
       if (!reachedMql && !reachedSql && inWindow(s.at)) classifiedInWindow = true;
@@ -138,15 +139,15 @@ export function addAccount(t: RunTotals, run: SimRun, inputs: AccountInputs, w: 
     }
     if (isMql(s.before) && isSql(s.after)) {
       mark(C.mqlToSql, wk);
-      if (mqlRunStart && wk >= 0 && wk < w.weeks) t.waits[wk]!.push((ms(s.at) - ms(mqlRunStart)) / DAY);
+      if (mqlRunStart && wk >= 0 && wk < w.weeks) t.waits[wk]!.push((s.ms - mqlRunStart) / DAY);
     }
     if (isSql(s.before) && s.after === 'BRIEFING_READY') mark(C.sqlToBriefing, wk);
     if (s.kind === 'timer' && ((isSql(s.before) && isMql(s.after)) || (isMql(s.before) && s.after === 'PROSPECT'))) count(C.regressions, wk);
     // Pools: the stay that ends here.
     close(s);
-    if (isMql(s.after) && !isMql(s.before)) mqlRunStart = s.at;
+    if (isMql(s.after) && !isMql(s.before)) mqlRunStart = s.ms;
     if (!isMql(s.after)) mqlRunStart = null;
-    stayStart = s.at;
+    stayStart = s.ms;
     stayState = s.after;
   }
   close(null);

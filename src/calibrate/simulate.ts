@@ -13,7 +13,7 @@ import { explainRefusal } from '../../machines/explain.js';
 import { stageOf } from '../../machines/stage.js';
 import { LEDGER_ONLY_EVENTS, persistSnapshot } from '../engine/engine.js';
 import { timerWrites } from '../engine/timer-actions.js';
-import type { Rulebook } from './rulebook.js';
+import type { Rulebook, Ruled } from './rulebook.js';
 
 /** One row of the account's event log, as stored. */
 export type LogRow = {
@@ -27,6 +27,8 @@ export type SimStep = {
   seq: number | null;
   type: string;
   at: string;
+  /** `at` in epoch milliseconds. */
+  ms: number;
   before: string;
   after: string;
   /** How the account entered SQL, when this step took it there (E4, E8, strong, dossier). */
@@ -61,18 +63,24 @@ export function simulateAccount(
   let pending: Pending[] = [];
   let order = 0;
 
+  let machineOf: Ruled | null = null;
   const apply = (kind: 'input' | 'timer', seq: number | null, event: LadderEvent, v: number, firing: string | null): boolean => {
     const ruled = book.at(v);
-    // The engine restores every event's snapshot from its stored JSON under the event's rules: the same here.
-    const current = ruled.machine.resolveState(JSON.parse(persistSnapshot(snap!)));
-    if (!current.can(event)) {
+    // The engine restores each event's snapshot from its stored JSON under the event's rules. A snapshot carries
+    // no more than that JSON says but its history values, which a transition records again on exit before any
+    // history target reads them: under the same machine it is used as is; under another, resolved from its JSON.
+    const current = machineOf === ruled ? snap! : ruled.machine.resolveState(JSON.parse(persistSnapshot(snap!)));
+    const [next, actions] = ruled.step(current, event);
+    // xstate returns the very snapshot it was given when no transition is enabled: what `can()` reports, without
+    // running every guard twice.
+    if (next === current) {
       if (kind === 'input') refused.push({ seq: seq!, type: event.type, at: event.at, state, why: o.explain ? explainRefusal(ruled.machine, current, event, ruled.rules) : '' });
       return false;
     }
-    const [next, actions] = ruled.step(current, event);
+    machineOf = ruled;
     const after = label(next.value);
     const enteredSql = after.startsWith('SQL') && !state.startsWith('SQL');
-    steps.push({ kind, seq, type: event.type, at: event.at, before: state, after, via: enteredSql ? ((next.context as LadderContext).sqlEntry?.via ?? null) : null });
+    steps.push({ kind, seq, type: event.type, at: event.at, ms: Date.parse(event.at), before: state, after, via: enteredSql ? ((next.context as LadderContext).sqlEntry?.via ?? null) : null });
     for (const w of timerWrites(actions, event.at, firing)) {
       if (w.op === 'cancel') pending = pending.filter((p) => p.timerId !== w.timerId);
       else pending.push({ timerId: w.timerId, event: w.event as { type: string }, dueAt: w.dueAt, order: order++ });
@@ -106,15 +114,16 @@ export function simulateAccount(
       if (snap) continue;
       const ruled = book.at(row.settingsVersion);
       [snap] = initialTransition(ruled.machine, (parsed[i] as { input: LadderInput }).input);
+      machineOf = ruled;
       state = label(snap.value);
       version = row.settingsVersion;
-      steps.push({ kind: 'input', seq: row.seq, type: row.type, at: row.at, before: '', after: state, via: null });
+      steps.push({ kind: 'input', seq: row.seq, type: row.type, at: row.at, ms: Date.parse(row.at), before: '', after: state, via: null });
       continue;
     }
     if (!snap) continue;
     fireDue(row.at);
     if (LEDGER_ONLY_EVENTS.includes(row.type)) {
-      steps.push({ kind: 'ledger', seq: row.seq, type: row.type, at: row.at, before: state, after: state, via: null });
+      steps.push({ kind: 'ledger', seq: row.seq, type: row.type, at: row.at, ms: Date.parse(row.at), before: state, after: state, via: null });
       continue;
     }
     apply('input', row.seq, parsed[i] as LadderEvent, row.settingsVersion, null);
