@@ -6,7 +6,7 @@
 // The timer events recorded in the log are not inputs: they are what this re-derives. An input the machine does
 // not accept is not forced: it is returned as refused ("would not have happened") and the run goes on.
 // Pure: no I/O; the rows come from the caller.
-import { initialTransition, type AnyMachineSnapshot } from 'xstate';
+import type { AnyMachineSnapshot } from 'xstate';
 import type { LadderContext, LadderInput } from '../../machines/context.js';
 import type { LadderEvent } from '../../machines/events.js';
 import { explainRefusal } from '../../machines/explain.js';
@@ -113,7 +113,7 @@ export function simulateAccount(
     if (row.type === 'ACCOUNT_ADDED') {
       if (snap) continue;
       const ruled = book.at(row.settingsVersion);
-      [snap] = initialTransition(ruled.machine, (parsed[i] as { input: LadderInput }).input);
+      snap = ruled.initial((parsed[i] as { input: LadderInput }).input);
       machineOf = ruled;
       state = label(snap.value);
       version = row.settingsVersion;
