@@ -26,6 +26,8 @@ export type CalibrateRequest = {
   to?: string;
   now: string;
   limit?: number;
+  /** Also replay the rules in force and check the recorded logs against it (the self-check); slower. */
+  check?: boolean;
 } & RunOptions;
 
 export type CalibrationReport = {
@@ -64,7 +66,7 @@ export async function calibrate(engine: Engine, req: CalibrateRequest): Promise<
   const weeks = Math.ceil((Date.parse(to) - Date.parse(weekStart)) / WEEK);
   if (weeks > MAX_WEEKS) throw new BadInputError(`--from/--to: ${weeks} weeks; at most ${MAX_WEEKS} (about ten years) are compared week by week: narrow the window`, 'from');
   const limit = req.limit ?? 200;
-  const job: Job = { mode: 'calibrate', versions, override: req.override, horizon: to, window: { weekStart, weeks, from, to }, limit };
+  const job: Job = { mode: 'calibrate', versions, override: req.override, horizon: to, window: { weekStart, weeks, from, to }, limit, check: req.check ?? false };
   const r = await runJob(engine.store.path, job, req);
   return {
     db: engine.store.path, rulesFile: req.rulesFile, changes: describeOverride(engine.rules, req.override),

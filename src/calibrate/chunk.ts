@@ -3,12 +3,12 @@
 // its own read-only connection.
 import type Database from 'better-sqlite3';
 import { MACHINE_VERSION } from '../../machines/ladder.js';
-import { persistSnapshot } from '../engine/engine.js';
+import { LEDGER_ONLY_EVENTS, persistSnapshot } from '../engine/engine.js';
 import { upgradeSnapshot } from '../engine/upgrade.js';
-import { addAccount, emptyTotals, inputsOf, mergeTotals, type RunTotals, type Window } from './metrics.js';
+import { addAccount, emptyTotals, finalOf, inputsOf, mergeTotals, type FinalContext, type RunTotals, type Window } from './metrics.js';
 import { makeRulebook, type Rulebook, type SettingsVersionRules } from './rulebook.js';
 import type { RulesOverride } from './rules.js';
-import { isTimerType, label, simulateAccount, type LogRow, type SimRun, type SimStep } from './simulate.js';
+import { isTimerType, label, simulateAccount, type LogRow, type Pending, type SimRun, type SimStep } from './simulate.js';
 
 export type Job = {
   mode: 'calibrate' | 'verify';
@@ -19,6 +19,12 @@ export type Job = {
   window: Window;
   /** At most this many differing accounts and refused inputs are listed (all are counted). */
   limit: number;
+  /**
+   * calibrate: the run under the rules in force is replayed too and checked against the recorded log (the
+   * self-check); otherwise it is read from the log itself (what did happen), its pending timers fired up to the
+   * horizon, and only the alternative is replayed.
+   */
+  check?: boolean;
 };
 export type Range = { lo: string | null; hi: string | null };
 
@@ -123,8 +129,20 @@ export function runChunk(sqlite: Database.Database, job: Job, range: Range, book
   const where = [range.lo !== null ? 'account >= @lo' : null, range.hi !== null ? 'account < @hi' : null].filter(Boolean);
   const params = { lo: range.lo, hi: range.hi };
   const cond = where.length ? `where ${where.join(' and ')}` : '';
-  const events = sqlite.prepare(`select id, account, seq, type, at, payload, settings_version as settingsVersion, machine_version as machineVersion, stage_after as stageAfter
+  const events = sqlite.prepare(`select id, account, seq, type, at, payload, settings_version as settingsVersion, machine_version as machineVersion, stage_before as stageBefore, stage_after as stageAfter
     from events ${cond} order by account, seq`);
+  const recorded = job.mode === 'calibrate' && !job.check;
+  // The run under the rules in force, read from the log: each account's first touch and overridden gate from its
+  // stored snapshot, and the timers still pending at the horizon's side of its last event.
+  const finals = recorded
+    ? new Map((sqlite.prepare(`select account, json_extract(snapshot, '$.context.firstTouch.code') as firstTouch, json_extract(snapshot, '$.context.override.gate') as overrideGate from actors ${cond}`)
+      .all(params) as (FinalContext & { account: string })[]).map((a) => [a.account, a]))
+    : null;
+  const due = recorded
+    ? new Set(sqlite.prepare(`select distinct account from timers where status = 'pending' and due_at <= @horizon ${where.map((w) => `and ${w}`).join(' ')}`).pluck().all({ ...params, horizon: job.horizon }) as string[])
+    : null;
+  const pendingOf = sqlite.prepare(`select id, timer_id as timerId, event, due_at as dueAt from timers where account = ? and status = 'pending' order by id`);
+  const storedOf = sqlite.prepare('select snapshot, machine_version as machineVersion from actors where account = ?');
   const verify = job.mode === 'verify';
   const actors = verify ? new Map((sqlite.prepare(`select account, snapshot, machine_version as machineVersion from actors ${cond}`).all(params) as ActorRow[]).map((a) => [a.account, a])) : null;
   const stayStmt = verify ? sqlite.prepare(`select account, stage, substate, entered_at as enteredAt, exited_at as exitedAt, entered_by as enteredBy from stage_history where account = ? order by id`) : null;
@@ -135,6 +153,31 @@ export function runChunk(sqlite: Database.Database, job: Job, range: Range, book
     if (account === null || rows.length === 0) return;
     processAccount(account, rows);
     rows = [];
+  };
+  /**
+   * What did happen under the rules in force: the recorded log up to the horizon, each SQL entry's route read from
+   * the sub-state it entered (E4 → confirmed, fast track → dossier, a dossier → review: the machine's own actions);
+   * then, after the last recorded event, the account's pending timers that fall due by the horizon, fired from its
+   * stored snapshot as the next sweep would.
+   */
+  const recordedRun = (acct: string, log: readonly LogRow[], lastAt: string): Pick<SimRun, 'steps' | 'refused'> => {
+    const steps: SimStep[] = [];
+    for (const r of log) {
+      if (r.at > job.horizon) break;
+      const before = r.stageBefore ?? '';
+      const enteredSql = r.stageAfter.startsWith('SQL') && !before.startsWith('SQL') && before !== '';
+      const via = enteredSql ? (r.stageAfter === 'SQL.confirmed' ? 'E4' : r.stageAfter === 'SQL.review' ? 'dossier' : 'strong') : null;
+      const kind = isTimerType(r.type) ? 'timer' : LEDGER_ONLY_EVENTS.includes(r.type) && r.type !== 'ACCOUNT_ADDED' ? 'ledger' : 'input';
+      steps.push({ kind, seq: isTimerType(r.type) ? null : r.seq, type: r.type, at: r.at, ms: Date.parse(r.at), before, after: r.stageAfter, via });
+    }
+    if (!due!.has(acct) || lastAt !== log[log.length - 1]?.at) return { steps, refused: [] };
+    const stored = storedOf.get(acct) as { snapshot: string; machineVersion: number } | undefined;
+    if (!stored) return { steps, refused: [] };
+    const pending: Pending[] = (pendingOf.all(acct) as { id: number; timerId: string; event: string; dueAt: string }[])
+      .map((p) => ({ timerId: p.timerId, event: JSON.parse(p.event) as { type: string }, dueAt: p.dueAt, order: p.id }));
+    const snapshot = upgradeSnapshot(JSON.parse(stored.snapshot), stored.machineVersion, acct, MACHINE_VERSION);
+    const tail = simulateAccount([], [], current, job.horizon, new Map(), { resume: { snapshot, pending } });
+    return { steps: [...steps, ...tail.steps], refused: [] };
   };
   const processAccount = (acct: string, log: LogRow[]) => {
     out.accounts++;
@@ -152,17 +195,26 @@ export function runChunk(sqlite: Database.Database, job: Job, range: Range, book
       if (m) { out.selfCheck.mismatches++; insertLimited(out.selfCheck.list, { ...m, account: acct }, job.limit); } else out.selfCheck.equal++;
       return;
     }
-    const a = simulateAccount(log, parsed, current, job.horizon, timerVersions);
-    const b = simulateAccount(log, parsed, alt, job.horizon, timerVersions, { explain: true });
-    out.selfCheck.accounts++;
-    if (older) out.selfCheck.olderMachine++;
-    else {
-      const m = logMismatch(log.filter((r) => r.at <= job.horizon), a, lastAt);
-      if (m) { out.selfCheck.mismatches++; insertLimited(out.selfCheck.list, { ...m, account: acct }, job.limit); } else out.selfCheck.equal++;
+    let a: Pick<SimRun, 'steps' | 'refused'>;
+    let finalA: FinalContext;
+    if (recorded) {
+      a = recordedRun(acct, log, lastAt);
+      finalA = finals!.get(acct) ?? { firstTouch: null, overrideGate: null };
+    } else {
+      const run = simulateAccount(log, parsed, current, job.horizon, timerVersions);
+      a = run;
+      finalA = finalOf(run);
+      out.selfCheck.accounts++;
+      if (older) out.selfCheck.olderMachine++;
+      else {
+        const m = logMismatch(log.filter((r) => r.at <= job.horizon), run, lastAt);
+        if (m) { out.selfCheck.mismatches++; insertLimited(out.selfCheck.list, { ...m, account: acct }, job.limit); } else out.selfCheck.equal++;
+      }
     }
+    const b = simulateAccount(log, parsed, alt, job.horizon, timerVersions, { explain: true });
     const inputs = inputsOf(log.map((r) => r.type), log.map((r) => r.at), parsed, job.window);
-    addAccount(out.current, a, inputs, job.window, job.horizon);
-    addAccount(out.alt, b, inputs, job.window, job.horizon);
+    addAccount(out.current, a, finalA, inputs, job.window, job.horizon);
+    addAccount(out.alt, b, finalOf(b), inputs, job.window, job.horizon);
     for (const r of b.refused) {
       out.refused.total++;
       insertLimited(out.refused.list, { account: acct, ...r }, job.limit);

@@ -44,10 +44,13 @@ export function renderCalibrationHtml(r: CalibrationReport, meta: { now: string 
   const s = r.summary, t = s.totals;
   const w = s.weeks.map((x) => ({ ...x, label: x.week.slice(5) }));
   const sections: string[] = [];
+  const checked = r.selfCheck.accounts > 0;
   const check = r.selfCheck.mismatches === 0;
   sections.push(`<section id="summary"><h2>Over the window: rules in force → alternative</h2>
 <p>Alternative rules (<code>${esc(r.rulesFile)}</code>): ${r.changes.map((c) => `<code>${esc(c)}</code>`).join(' · ')}</p>
-<p class="${check ? 'ok-line' : 'bad'}" data-self-check="${check}">${check
+<p class="${check ? 'ok-line' : 'bad'}" data-self-check="${checked ? check : 'not run'}">${!checked
+    ? 'The rules in force: the recorded history itself (ladder calibrate --check also replays it; ladder verify --replay checks the whole database).'
+    : check
     ? `Self-check: the rules in force re-derive all ${r.selfCheck.equal} recorded account logs.`
     : `Self-check failed for ${r.selfCheck.mismatches} accounts (ladder verify --replay names them): the comparison is not trustworthy.`}</p>
 <div class="cards">

@@ -74,8 +74,16 @@ export function inputsOf(types: readonly string[], ats: readonly string[], parse
   return { eCodes, sPresent };
 }
 
+/** What the account's context says at the end of a run, for HO 6.3: its first touch and the gate the CRO overrode. */
+export type FinalContext = { firstTouch: string | null; overrideGate: string | null };
+
+export function finalOf(run: SimRun): FinalContext {
+  const ctx = run.snapshot?.context as LadderContext | undefined;
+  return { firstTouch: ctx?.firstTouch?.code ?? null, overrideGate: ctx?.override?.gate ?? null };
+}
+
 /** Adds one account's run to the totals. `inputs` is what its recorded inputs say (the same for both runs). */
-export function addAccount(t: RunTotals, run: SimRun, inputs: AccountInputs, w: Window, horizon: string): void {
+export function addAccount(t: RunTotals, run: Pick<SimRun, 'steps' | 'refused'>, final: FinalContext, inputs: AccountInputs, w: Window, horizon: string): void {
   const steps = run.steps;
   t.steps += steps.length;
   for (const r of run.refused) bump(t.refusedByType, r.type);
@@ -152,9 +160,8 @@ export function addAccount(t: RunTotals, run: SimRun, inputs: AccountInputs, w: 
   }
   close(null);
 
-  const ctx = run.snapshot?.context as LadderContext | undefined;
   if (classifiedInWindow) {
-    const code = ctx?.firstTouch?.code ?? 'unknown';
+    const code = final.firstTouch ?? 'unknown';
     t.firstTouch[code] ??= { n: 0, mql: 0, sql: 0, won: 0 };
     const f = t.firstTouch[code];
     f.n++;
@@ -177,8 +184,8 @@ export function addAccount(t: RunTotals, run: SimRun, inputs: AccountInputs, w: 
       if (won) o.won++;
     }
   }
-  if (overridesHere.length && ctx?.override) {
-    const o = (t.overrides[ctx.override.gate] ??= { n: 0, ends: {} });
+  if (overridesHere.length && final.overrideGate) {
+    const o = (t.overrides[final.overrideGate] ??= { n: 0, ends: {} });
     o.n++;
     bump(o.ends, stage(end));
   }

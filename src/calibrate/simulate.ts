@@ -19,6 +19,8 @@ import type { Rulebook, Ruled } from './rulebook.js';
 export type LogRow = {
   id: number; seq: number; type: string; at: string; payload: string;
   settingsVersion: number; machineVersion: number; stageAfter: string;
+  /** null for the account's first event. */
+  stageBefore?: string | null;
 };
 
 export type SimStep = {
@@ -37,7 +39,9 @@ export type SimStep = {
 export type SimRefusal = { seq: number; type: string; at: string; state: string; why: string };
 export type SimRun = { steps: SimStep[]; refused: SimRefusal[]; snapshot: AnyMachineSnapshot | null; version: number };
 
-type Pending = { timerId: string; event: { type: string }; dueAt: string; order: number };
+export type Pending = { timerId: string; event: { type: string }; dueAt: string; order: number };
+/** Where a run resumes: a stored snapshot (its JSON) and its pending timers (for the tail after the last event). */
+export type Resume = { snapshot: { status?: string; value: unknown; context: unknown }; pending: Pending[] };
 
 export const label = (value: unknown): string => {
   const s = stageOf(value);
@@ -53,7 +57,7 @@ export const isTimerType = (type: string) => type.startsWith('xstate.after.');
  */
 export function simulateAccount(
   rows: readonly LogRow[], parsed: readonly unknown[], book: Rulebook, horizon: string,
-  timerVersions: ReadonlyMap<string, number>, o: { explain?: boolean } = {},
+  timerVersions: ReadonlyMap<string, number>, o: { explain?: boolean; resume?: Resume } = {},
 ): SimRun {
   const steps: SimStep[] = [];
   const refused: SimRefusal[] = [];
@@ -106,6 +110,12 @@ export function simulateAccount(
     }
   };
 
+  if (o.resume) {
+    snap = o.resume.snapshot as AnyMachineSnapshot;
+    state = label(snap.value);
+    pending = [...o.resume.pending];
+    order = Math.max(0, ...pending.map((p) => p.order + 1));
+  }
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     if (row.at > horizon) break;

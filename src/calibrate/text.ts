@@ -21,7 +21,9 @@ export function calibrationText(r: CalibrationReport): string[] {
   const out: string[] = [
     `calibration: ${r.accounts} accounts, ${r.events} recorded events replayed from ${r.from} to ${r.to} under the rules in force and under ${r.rulesFile} (${(r.ms / 1000).toFixed(1)} s)`,
     `alternative rules: ${r.changes.join('; ')}`,
-    r.selfCheck.mismatches === 0
+    r.selfCheck.accounts === 0
+      ? 'rules in force: the recorded history (--check also replays it and checks each log; ladder verify --replay checks the whole database)'
+      : r.selfCheck.mismatches === 0
       ? `self-check: the rules in force re-derive all ${r.selfCheck.equal} recorded logs${r.selfCheck.olderMachine ? ` (${r.selfCheck.olderMachine} written by an older machine not checked)` : ''}`
       : `SELF-CHECK FAILED: ${r.selfCheck.mismatches} accounts' recorded logs are not what the rules in force give (ladder verify --replay names them); the comparison below is not trustworthy`,
     '',

@@ -54,7 +54,7 @@ describe.skipIf(!executablePath)('the calibration page in headless Chromium', ()
 
   it('shows the replay\'s numbers, offline, without console errors', async () => {
     const report = await calibrate(env.engine, {
-      override: { gates: { g1PassEmployees: 150, g1ConditionalEmployees: 130 } }, rulesFile: 'g1.json', now: at(24 * 14), workers: 0,
+      override: { gates: { g1PassEmployees: 150, g1ConditionalEmployees: 130 } }, rulesFile: 'g1.json', now: at(24 * 14), workers: 0, check: true,
     });
     mkdirSync(OUT, { recursive: true });
     const path = join(OUT, 'calibration.html');

@@ -34,8 +34,9 @@ describe('ladder calibrate and ladder verify --replay (built CLI)', () => {
     const before = cli.tables();
     const mtime = statSync(cli.db).mtimeMs;
     type Out = { accounts: number; events: number; selfCheck: { equal: number; mismatches: number }; summary: unknown; differing: { total: number; list: unknown[] }; refused: unknown; ms?: number };
-    const one = cli.json<Out>(['calibrate', '--rules', alt, '--workers', '0', '--limit', '1000'], { now: NOW });
-    const two = cli.json<Out>(['calibrate', '--rules', alt, '--workers', '2', '--limit', '1000'], { now: NOW });
+    const one = cli.json<Out>(['calibrate', '--rules', alt, '--workers', '0', '--limit', '1000', '--check'], { now: NOW });
+    const two = cli.json<Out>(['calibrate', '--rules', alt, '--workers', '2', '--limit', '1000', '--check'], { now: NOW });
+    const fast = cli.json<Out>(['calibrate', '--rules', alt, '--workers', '2', '--limit', '1000'], { now: NOW });
     expect(one.accounts).toBe(120);
     expect(one.selfCheck).toMatchObject({ equal: 120, mismatches: 0 });
     // A 30-day MQL clock (not 90) moves some account.
@@ -43,12 +44,15 @@ describe('ladder calibrate and ladder verify --replay (built CLI)', () => {
     const { ms: _a, ...x } = one;
     const { ms: _b, ...y } = two;
     expect(y).toEqual(x);
+    // Without --check the rules in force are read from the recorded history: the same comparison.
+    expect(fast.selfCheck).toMatchObject({ accounts: 0 });
+    expect([fast.summary, fast.differing, fast.refused]).toEqual([one.summary, one.differing, one.refused]);
     expect(cli.tables()).toEqual(before);
     expect(statSync(cli.db).mtimeMs).toBe(mtime);
   });
 
   it('prints the comparison as text by default', () => {
-    const r = cli.ok(['calibrate', '--rules', alt, '--limit', '3'], { now: NOW });
+    const r = cli.ok(['calibrate', '--rules', alt, '--limit', '3', '--check'], { now: NOW });
     expect(r.stdout).toMatch(/^calibration: 120 accounts, \d+ recorded events replayed from /);
     expect(r.stdout).toContain('alternative rules: gates.g1PassEmployees: 200 → 150; timers.mqlStaleDays: 90 → 30');
     expect(r.stdout).toContain('self-check: the rules in force re-derive all 120 recorded logs');

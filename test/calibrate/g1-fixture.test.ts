@@ -41,7 +41,7 @@ describe('calibrate: lowering G1 to 150 employees (hand-computed)', () => {
     expect(Object.entries(stored).filter(([, s]) => s === 'MQL').map(([a]) => a).sort()).toEqual(['size200.com', 'size500.com']);
 
     // Two weeks later: every new MQL's dossier SLA (1 business day) has fallen due, no 90-day clock yet.
-    const r = await calibrate(env.engine, { override: { gates: { g1PassEmployees: 150 } }, rulesFile: 'g1-150.json', now: at(24 * 14), workers: 0 });
+    const r = await calibrate(env.engine, { override: { gates: { g1PassEmployees: 150 } }, rulesFile: 'g1-150.json', now: at(24 * 14), workers: 0, check: true });
     expect(r.changes).toEqual(['gates.g1PassEmployees: 200 → 150']);
     expect(r.selfCheck).toMatchObject({ accounts: 8, equal: 8, mismatches: 0 });
     expect(r.differing.total).toBe(3);

@@ -50,12 +50,29 @@ describe('identity replay: the rules in force give back what is stored', () => {
 
   it('under an alternative equal to the rules in force, no account takes another path and no input is refused', async () => {
     const rules = changed.engine.rules;
-    const r = await calibrate(changed.engine, { override: { timers: { ...rules.timers } }, rulesFile: 'same.json', now: day(130), workers: 0 });
+    const r = await calibrate(changed.engine, { override: { timers: { ...rules.timers } }, rulesFile: 'same.json', now: day(130), workers: 0, check: true });
     expect(r.selfCheck).toMatchObject({ accounts: 90, equal: 90, mismatches: 0 });
     expect(r.differing.total).toBe(0);
     expect(r.refused.total).toBe(0);
     expect(r.summary.totals.newMqls.alt).toBe(r.summary.totals.newMqls.current);
     expect(r.summary.endStages.alt).toEqual(r.summary.endStages.current);
+  });
+
+  it.each([
+    ['the demo fleet', () => demo, day(70), undefined],
+    ['the demo fleet, cut in the middle', () => demo, day(40), day(10)],
+    ['the rules-change fleet, long after its last event', () => changed, day(200), undefined],
+  ])('reads the rules in force from the recorded history exactly as replaying them gives it: %s', async (_name, env, to, from) => {
+    const o = { override: { gates: { g1PassEmployees: 150 }, timers: { mqlStaleDays: 10, sqlStaleDays: 7 } }, rulesFile: 'alt.json', now: to, from, workers: 0, limit: 10_000 };
+    const replayed = await calibrate(env().engine, { ...o, check: true });
+    const recorded = await calibrate(env().engine, o);
+    expect(replayed.selfCheck.mismatches).toBe(0);
+    expect(recorded.selfCheck.accounts).toBe(0);
+    expect(replayed.differing.total).toBeGreaterThan(0);
+    expect(recorded.summary).toEqual(replayed.summary);
+    expect(recorded.differing).toEqual(replayed.differing);
+    expect(recorded.refused).toEqual(replayed.refused);
+    expect(recorded.replayed).toEqual(replayed.replayed);
   });
 
   it('names the account and the first differing event when a stored stay was changed behind the engine', async () => {

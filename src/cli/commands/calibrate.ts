@@ -19,8 +19,9 @@ export function registerCalibrateCommands(program: Command, run: Run): void {
     .option('--html <path>', 'write one self-contained HTML page (no external requests)')
     .option('--limit <n>', 'list at most this many differing accounts and refused inputs (all are counted)', '200')
     .option('--workers <n>', 'worker threads (0: replay in this thread; default: the cores, at most 8)')
+    .option('--check', 'also replay the rules in force and check every recorded log against it (the self-check; about twice the work)')
     .action(function (this: Command) {
-      const o = this.opts<{ rules: string; from?: string; to?: string; html?: string; limit: string; workers?: string }>();
+      const o = this.opts<{ rules: string; from?: string; to?: string; html?: string; limit: string; workers?: string; check?: boolean }>();
       return run(async (ctx) => {
         const [{ calibrate }, { parseRulesOverride }, { calibrationText }] = await Promise.all([
           import('../../calibrate/calibrate.js'), import('../../calibrate/rules.js'), import('../../calibrate/text.js'),
@@ -39,7 +40,7 @@ export function registerCalibrateCommands(program: Command, run: Run): void {
         const out = o.html ? outputPath('--html', o.html) : null;
         const engine = ctx.reader().engine;
         const bar = progressBar(ctx, 'calibrate');
-        const report = await calibrate(engine, { override, rulesFile: o.rules, from, to, now: ctx.now, limit, workers, onProgress: (d, t) => bar(d, t) });
+        const report = await calibrate(engine, { override, rulesFile: o.rules, from, to, now: ctx.now, limit, workers, check: Boolean(o.check), onProgress: (d, t) => bar(d, t) });
         bar.end();
         if (out) {
           const { renderCalibrationHtml } = await import('../../calibrate/html.js');
