@@ -52,20 +52,26 @@ const isSql = (l: string) => l.startsWith('SQL');
 const BELOW_MQL = new Set(['PROSPECT', 'ARCHIVED']);
 const bump = (o: Record<string, number>, k: string, by = 1) => { o[k] = (o[k] ?? 0) + by; };
 const outcome = (): Outcome => ({ n: 0, sql: 0, won: 0 });
+/** The entry of `o` under `k`, made first when missing. */
+function slot<T>(o: Record<string, T>, k: string, make: () => T): T {
+  let v = o[k];
+  if (v === undefined) { v = make(); o[k] = v; }
+  return v;
+}
 
 /** What the account's recorded inputs say, the same in both runs (signals, dossier scores). */
 export type AccountInputs = { eCodes: Set<string>; sPresent: Set<string> | null };
 
-export function inputsOf(types: readonly string[], ats: readonly string[], parsed: readonly unknown[], w: Window): AccountInputs {
+export function inputsOf(log: readonly { type: string; at: string }[], parsed: readonly unknown[], w: Window): AccountInputs {
   const eCodes = new Set<string>();
   let sPresent: Set<string> | null = null;
-  for (let i = 0; i < types.length; i++) {
-    const at = ats[i]!;
+  for (let i = 0; i < log.length; i++) {
+    const { type, at } = log[i]!;
     if (at < w.from || at >= w.to) continue;
-    if (types[i] === 'SIGNAL') {
+    if (type === 'SIGNAL') {
       const code = (parsed[i] as { signal?: { code?: string } }).signal?.code;
       if (code) eCodes.add(code);
-    } else if (types[i] === 'DOSSIER') {
+    } else if (type === 'DOSSIER') {
       const scores = (parsed[i] as { scores?: Record<string, string> }).scores ?? {};
       sPresent ??= new Set();
       for (const s of BUYING_SIGNALS) if (scores[s] === 'CONFIRMED' || scores[s] === 'LIKELY') sPresent.add(s);
@@ -170,14 +176,14 @@ export function addAccount(t: RunTotals, run: Pick<SimRun, 'steps' | 'refused'>,
     if (won) f.won++;
   }
   for (const code of inputs.eCodes) {
-    const o = (t.eSignals[code] ??= outcome());
+    const o = slot(t.eSignals, code, outcome);
     o.n++;
     if (reachedSql) o.sql++;
     if (won) o.won++;
   }
   if (inputs.sPresent) {
     for (const s of BUYING_SIGNALS) {
-      const e = (t.sSignals[s] ??= { present: outcome(), absent: outcome() });
+      const e = slot(t.sSignals, s, () => ({ present: outcome(), absent: outcome() }));
       const o = inputs.sPresent.has(s) ? e.present : e.absent;
       o.n++;
       if (reachedSql) o.sql++;
@@ -185,7 +191,7 @@ export function addAccount(t: RunTotals, run: Pick<SimRun, 'steps' | 'refused'>,
     }
   }
   if (overridesHere.length && final.overrideGate) {
-    const o = (t.overrides[final.overrideGate] ??= { n: 0, ends: {} });
+    const o = slot(t.overrides, final.overrideGate, () => ({ n: 0, ends: {} }));
     o.n++;
     bump(o.ends, stage(end));
   }
@@ -203,16 +209,16 @@ export function mergeTotals(a: RunTotals, b: RunTotals): void {
   addRecord(a.refusedByType, b.refusedByType);
   a.steps += b.steps;
   for (const [k, v] of Object.entries(b.firstTouch)) {
-    const x = (a.firstTouch[k] ??= { n: 0, mql: 0, sql: 0, won: 0 });
+    const x = slot(a.firstTouch, k, () => ({ n: 0, mql: 0, sql: 0, won: 0 }));
     addOutcome(x, v); x.mql += v.mql;
   }
-  for (const [k, v] of Object.entries(b.eSignals)) addOutcome((a.eSignals[k] ??= outcome()), v);
+  for (const [k, v] of Object.entries(b.eSignals)) addOutcome(slot(a.eSignals, k, outcome), v);
   for (const [k, v] of Object.entries(b.sSignals)) {
-    const x = (a.sSignals[k] ??= { present: outcome(), absent: outcome() });
+    const x = slot(a.sSignals, k, () => ({ present: outcome(), absent: outcome() }));
     addOutcome(x.present, v.present); addOutcome(x.absent, v.absent);
   }
   for (const [k, v] of Object.entries(b.overrides)) {
-    const x = (a.overrides[k] ??= { n: 0, ends: {} });
+    const x = slot(a.overrides, k, () => ({ n: 0, ends: {} }));
     x.n += v.n; addRecord(x.ends, v.ends);
   }
 }
