@@ -19,7 +19,7 @@ function table(rows: string[][]): string[] {
 export function calibrationText(r: CalibrationReport): string[] {
   const s = r.summary, t = s.totals;
   const out: string[] = [
-    `calibration: ${r.accounts} accounts, ${r.events} recorded events replayed from ${r.from} to ${r.to} under the rules in force and under ${r.rulesFile} (${(r.ms / 1000).toFixed(1)} s)`,
+    `calibration: ${r.accounts} accounts, ${r.events} recorded events from ${r.from} to ${r.to}: the rules in force against ${r.rulesFile} (${(r.ms / 1000).toFixed(1)} s)`,
     `alternative rules: ${r.changes.join('; ')}`,
     r.selfCheck.accounts === 0
       ? 'rules in force: the recorded history (--check also replays it and checks each log; ladder verify --replay checks the whole database)'

@@ -53,7 +53,7 @@ describe('ladder calibrate and ladder verify --replay (built CLI)', () => {
 
   it('prints the comparison as text by default', () => {
     const r = cli.ok(['calibrate', '--rules', alt, '--limit', '3', '--check'], { now: NOW });
-    expect(r.stdout).toMatch(/^calibration: 120 accounts, \d+ recorded events replayed from /);
+    expect(r.stdout).toMatch(/^calibration: 120 accounts, \d+ recorded events from 2026-01-05T00:00:00.000Z to 2026-04-01T00:00:00.000Z: the rules in force against .*alt\.json/);
     expect(r.stdout).toContain('alternative rules: gates.g1PassEmployees: 200 → 150; timers.mqlStaleDays: 90 → 30');
     expect(r.stdout).toContain('self-check: the rules in force re-derive all 120 recorded logs');
     expect(r.stdout).toMatch(/per week \(current → alternative\):\n\s+week\s+new MQLs/);
