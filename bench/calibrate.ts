@@ -99,11 +99,11 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 export function calibrateMarkdown(rows: { fleet: string; r: CalibrateBench }[]): string {
   if (rows.length === 0) return '';
   return ['## Calibration lab: the whole history replayed under a changed rule (issue 16)', '',
-    `Rule: \`${JSON.stringify(BENCH_OVERRIDE)}\`. Each log event runs through the machine of the rules in force and through the alternative's; timers are re-derived and fired in simulated time. "Bare" is xstate's \`transition()\` in process on one core over the same fleet's inputs, measured in the same process first.`, '',
+    `Rule: \`${JSON.stringify(BENCH_OVERRIDE)}\`, as \`ladder calibrate\` runs it: the rules in force are read from the recorded log (their pending timers fired up to the horizon), every account's inputs are replayed through the alternative's machine with its timers re-derived and fired in simulated time. "Bare" is xstate's \`transition()\` in process on one core over the inputs of the fleet's first 2,000 accounts, measured afterwards in the same process. "Share" is log events/s ÷ (bare/s × workers).`, '',
     'Peak RSS is the replay process\'s VmHWM (every thread), read before the bare measurement.', '',
-    '| fleet | accounts | log events | replayed steps (current + alt) | workers | wall (CPU) | log events/s | bare transition()/s per core | share of bare × workers | accounts differing | inputs refused | self-check | peak RSS | load |',
+    '| fleet | accounts | log events | steps (in force read + alternative replayed) | workers | wall (CPU) | log events/s | bare transition()/s per core | share of bare × workers | accounts differing | inputs refused | self-check | peak RSS | load |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map(({ fleet, r }) => `| ${fleet} | ${fmt(r.accounts)} | ${fmt(r.events)} | ${fmt(r.replayed.current + r.replayed.alt)} | ${r.workers} | ${(r.ms / 1000).toFixed(1)} s (${(r.cpuMs / 1000).toFixed(1)} s) | ${fmt(r.eventsPerSec)} | ${fmt(r.bare.perCorePerSec)} | ${(r.shareOfBare * 100).toFixed(1)} % | ${fmt(r.differing)} | ${fmt(r.refused)} | ${fmt(r.selfCheck.equal)} equal, ${r.selfCheck.mismatches} differ | ${(r.maxRssKb / 1024).toFixed(0)} MiB | ${r.loadAverage1m} |`),
+    ...rows.map(({ fleet, r }) => `| ${fleet} | ${fmt(r.accounts)} | ${fmt(r.events)} | ${fmt(r.replayed.current + r.replayed.alt)} | ${r.workers} | ${(r.ms / 1000).toFixed(1)} s (${(r.cpuMs / 1000).toFixed(1)} s) | ${fmt(r.eventsPerSec)} | ${fmt(r.bare.perCorePerSec)} | ${(r.shareOfBare * 100).toFixed(1)} % | ${fmt(r.differing)} | ${fmt(r.refused)} | ${r.selfCheck.equal + r.selfCheck.mismatches === 0 ? 'not run (verify --replay)' : `${fmt(r.selfCheck.equal)} equal, ${r.selfCheck.mismatches} differ`} | ${(r.maxRssKb / 1024).toFixed(0)} MiB | ${r.loadAverage1m} |`),
     '', 'Goal: 1M accounts in ≤ 60 s, peak RSS ≤ 300 MB, on a 2-core machine.'].join('\n');
 }
 
