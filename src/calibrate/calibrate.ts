@@ -60,7 +60,12 @@ export async function calibrate(engine: Engine, req: CalibrateRequest): Promise<
   const started = performance.now();
   const versions = settingsVersions(engine);
   const to = req.to ?? req.now;
-  const from = req.from ?? firstEventAt(engine) ?? to;
+  const first = firstEventAt(engine);
+  if (req.from === undefined && first !== null && first >= to) {
+    throw new BadInputError(`--to: nothing was recorded before ${to} (the first event is at ${first}); give a later --to (or --now)`, 'to');
+  }
+  // An empty ladder compares an empty week.
+  const from = req.from ?? first ?? new Date(Date.parse(to) - WEEK).toISOString();
   if (from >= to) throw new BadInputError(`--from: ${from} is not before --to ${to}; give a window that ends after it begins`, 'from');
   const weekStart = isoWeekOf(from).start;
   const weeks = Math.ceil((Date.parse(to) - Date.parse(weekStart)) / WEEK);

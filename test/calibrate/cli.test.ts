@@ -84,6 +84,7 @@ describe('ladder calibrate and ladder verify --replay (built CLI)', () => {
     expect(cli.run(['calibrate', '--rules', file], { now: NOW })).toMatchObject({ code: 2, stderr: expect.stringMatching(/--rules: .*broken\.json: not valid JSON/) });
     expect(cli.run(['calibrate', '--rules', join(cli.dir, 'nope.json')], { now: NOW })).toMatchObject({ code: 2, stderr: expect.stringMatching(/cannot read it \(ENOENT\)/) });
     expect(cli.run(['calibrate', '--rules', alt, '--from', '2026-05-01', '--to', '2026-02-01'], { now: NOW })).toMatchObject({ code: 2, stderr: expect.stringMatching(/--from: .* is not before --to/) });
+    expect(cli.run(['calibrate', '--rules', alt], { now: '2025-06-01T00:00:00Z' })).toMatchObject({ code: 2, stderr: expect.stringMatching(/--to: nothing was recorded before 2025-06-01T00:00:00.000Z \(the first event is at 2026-01-05/) });
   });
 
   it('verify --replay passes on an intact database and fails with exit 5 naming the account and the first differing event', () => {

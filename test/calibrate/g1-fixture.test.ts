@@ -89,3 +89,16 @@ describe('calibrate: lowering G1 to 150 employees (hand-computed)', () => {
     expect(env.store.sqlite.prepare(`select stage from actors where account = 'acme.com'`).pluck().get()).toBe('BRIEFING_READY');
   });
 });
+
+describe('calibrate on an empty ladder', () => {
+  it('compares an empty week: nothing differs, nothing is refused', async () => {
+    const env = tempEngine();
+    try {
+      const r = await calibrate(env.engine, { override: { gates: { g1PassEmployees: 150 } }, rulesFile: 'g1.json', now: '2026-03-02T00:00:00.000Z', workers: 0 });
+      expect(r).toMatchObject({ accounts: 0, events: 0, differing: { total: 0 }, refused: { total: 0 } });
+      expect(r.summary.weeks.length).toBeGreaterThan(0);
+    } finally {
+      env.cleanup();
+    }
+  });
+});
