@@ -66,7 +66,7 @@ function runOnWorkers(path: string, job: Job, todo: Range[], n: number, o: RunOp
     for (let i = 0; i < n; i++) {
       // Bounded memory: each worker holds one account's log at a time and its chunk's counters; a small old
       // generation keeps its heap from growing with garbage, a larger young one keeps the scavenger cheap.
-      const w = new Worker(url, { workerData: { path, job }, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } });
+      const w = new Worker(url, { workerData: { path, job }, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 16 } });
       pool.push(w);
       w.on('message', (m: { result?: ChunkResult; error?: string }) => {
         if (m.error) { stop(new Error(`calibrate: a worker failed: ${m.error}`)); return; }
