@@ -22,6 +22,7 @@ import { checkTargets, fmtN, httpTarget, markdown, ratios, systemInfo, type Http
 import { projectionStatus } from './projection.js';
 import type { Measurement } from './measure.js';
 import { httpFailures, type HttpLoadResult } from './http-load.js';
+import { calibrateChild, calibrateMarkdown, type CalibrateBench } from './calibrate.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -120,7 +121,7 @@ function retry<T>(what: string, errors: string[], fn: () => T, attempts = 3): T 
   return null;
 }
 
-function runOne(compiled: ReturnType<typeof compileAll>, n: number, due: number, o: Options): { run: Run; http: HttpLoad | null } {
+function runOne(compiled: ReturnType<typeof compileAll>, n: number, due: number, o: Options): { run: Run; http: HttpLoad | null; calibrate: CalibrateBench | null } {
   const dir = mkdtempSync(join(tmpdir(), 'ladder-bench-'));
   const db = join(dir, `fleet-${n}-${due}.db`);
   try {
@@ -174,9 +175,12 @@ function runOne(compiled: ReturnType<typeof compileAll>, n: number, due: number,
       ? { ...withCopy(db, dir, 'http', (c) => httpLoad(o, { db: c })), fleet: `the ${fmtN(n)} / ${due * 100} % fleet` }
       : null;
     if (http) logHttp(http);
+    // Issue 16: the fleet's whole history replayed under a changed rule (the database is only read).
+    const calibrate = due === o.dues[0] ? retry('calibration replay', errors, () => calibrateChild(db)) : null;
+    if (calibrate) log(`   calibration replay: ${calibrate.events} log events of ${calibrate.accounts} accounts in ${secs(calibrate.ms)} on ${calibrate.workers} workers (${calibrate.eventsPerSec.toFixed(0)}/s; bare transition() ${calibrate.bare.perCorePerSec.toFixed(0)}/s per core), peak RSS ${(calibrate.maxRssKb / 1024).toFixed(0)} MiB`);
     if (o.keepDb) { mkdirSync(o.keepDb, { recursive: true }); copyFileSync(db, join(o.keepDb, `fleet-${n}-${due}.db`)); }
     const partial = { n, due, fleet, verify, sweep, scan, bare, commands, projection, cliSweep: cli, coldStart: cold, samples, errors };
-    return { run: { ...partial, ratios: ratios(partial) }, http };
+    return { run: { ...partial, ratios: ratios(partial) }, http, calibrate };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -193,11 +197,13 @@ function main() {
   log(`templates lived by the engine in ${secs(performance.now() - t0)}`);
   const runs: Run[] = [];
   let http: HttpLoad | null = null;
+  const calibrations: { fleet: string; r: CalibrateBench }[] = [];
   for (const n of o.sizes) {
     for (const due of o.dues) {
       const one = runOne(compiled, n, due, o);
       runs.push(one.run);
       http ??= one.http;
+      if (one.calibrate) calibrations.push({ fleet: `${fmtN(n)} / ${due * 100} %`, r: one.calibrate });
     }
   }
   if (!http && o.httpAccounts > 0) {
@@ -212,10 +218,10 @@ function main() {
     options: { sizes: o.sizes, dues: o.dues, now: o.now, seed: o.seed, batch: o.batch, commands: o.commands, cold: o.cold, sample: o.sample, repeat: o.repeat, loadAtStart },
     system: systemInfo(root), runs, projection: projectionStatus(root), http, targets: [...checkTargets(runs), httpTarget(http)],
   };
-  const md = markdown(report);
+  const md = [markdown(report), calibrateMarkdown(calibrations)].filter(Boolean).join('\n\n');
   mkdirSync(o.out, { recursive: true });
   for (const name of [o.mode, 'latest']) {
-    writeFileSync(join(o.out, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(join(o.out, `${name}.json`), `${JSON.stringify({ ...report, calibrate: calibrations }, null, 2)}\n`);
     writeFileSync(join(o.out, `${name}.md`), `${md}\n`);
   }
   process.stdout.write(`\n${md}\n\nwritten: ${join(o.out, `${o.mode}.{json,md}`)} and latest.{json,md}\n`);

@@ -40,7 +40,14 @@ function slaFlagged(c: LadderContext, kind: 'dossier' | 'review'): boolean {
 }
 
 export function makeGuards(cfg: RulesConfig) {
-  const entry = (want: (e: Entry) => boolean): G => ({ context, event }) => want(entryFor(context, event, cfg));
+  // One event is judged by up to three entry guards in turn (E4, strong, MQL), each on the same context and event
+  // objects, which the machine never mutates: the verdict is computed once and reused for that pair.
+  let last: { context: LadderContext; event: LadderEvent; entry: Entry } | null = null;
+  const entryOf = (context: LadderContext, event: LadderEvent): Entry => {
+    if (last?.context !== context || last.event !== event) last = { context, event, entry: entryFor(context, event, cfg) };
+    return last.entry;
+  };
+  const entry = (want: (e: Entry) => boolean): G => ({ context, event }) => want(entryOf(context, event));
   const guards = {
     isCro: ({ event }) => event.role === 'cro',
     /** E4 Briefing request with ICP gates passing: auto-SQL, straight to Briefing scheduling (HO 3.3). */

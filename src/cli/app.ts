@@ -21,6 +21,7 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerTemplateCommands } from './commands/templates.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerSequenceCommands } from './commands/sequences.js';
+import { registerCalibrateCommands } from './commands/calibrate.js';
 
 /** monday.pushAfterCommands: the board follows every command that changed an account. */
 async function pushAfter(ctx: CliContext): Promise<void> {
@@ -76,6 +77,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   registerRunsCommand(program, run);
   registerDiagramCommands(program, run);
   registerReportCommands(program, run);
+  registerCalibrateCommands(program, run);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
