@@ -218,9 +218,13 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
 
   /** One IMMEDIATE transaction (nested calls become SAVEPOINTs), the settings in force read at its start. */
   function write<T>(fn: () => T): T {
-    if (sqlite.inTransaction) return sqlite.transaction(fn)();
-    return sqlite.transaction(() => { current(); return fn(); }).immediate();
+    if (sqlite.inTransaction) return inSavepoint(fn) as T;
+    return inImmediate.immediate(fn) as T;
   }
+  // Made once: better-sqlite3's transaction() builds five wrapper functions per call, ~2.6 KB of garbage for each
+  // event of an import or a sweep (issue 17). Nested, they run as SAVEPOINTs.
+  const inSavepoint = sqlite.transaction((fn: () => unknown) => fn());
+  const inImmediate = sqlite.transaction((fn: () => unknown) => { current(); return fn(); });
 
   function recordRefusal(r: RefusalRecord & { why: string }): void {
     q.insertRefusal.run({
@@ -234,7 +238,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
    */
   function attempt<T>(op: () => T, refusal: () => RefusalRecord, onRefused?: () => void): T | Refused {
     try {
-      return sqlite.transaction(op)();
+      return inSavepoint(op) as T;
     } catch (err) {
       if (!(err instanceof RefusedError)) throw err;
       const r = refusal();
