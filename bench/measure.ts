@@ -11,7 +11,7 @@ import { stageCounts } from '../src/queries.js';
 import { fullScan } from './full-scan.js';
 import { bareSteps } from './bare-step.js';
 import { croConfirms } from './commands.js';
-import { startClock } from './clock.js';
+import { settle, startClock } from './clock.js';
 import { measureProjection } from './projection.js';
 import { peakRssKb } from './rss.js';
 import { ioCounters, ioSince, pagesWritten } from './write-set.js';
@@ -44,6 +44,7 @@ async function main(argv: string[]) {
         const io0 = ioCounters();
         const clock = startClock();
         const r = sweep(engine, { now, batchSize, as: BENCH, source: 'bench' });
+        settle(store.sqlite);
         const { ms, cpuMs } = clock();
         out = { ...r, ms, cpuMs, perSec: r.fired / (ms / 1000), io: ioSince(io0), stages: stageCounts(engine) };
         break;
@@ -56,6 +57,7 @@ async function main(argv: string[]) {
         if (!at) throw new Error(`bench: fewer than ${k} timers are due at ${now}`);
         const clock = startClock();
         const r = sweep(engine, { now: at, batchSize, as: BENCH, source: 'bench' });
+        settle(store.sqlite);
         const { ms, cpuMs } = clock();
         out = { now: at, fired: r.fired, ms, cpuMs, usPerFired: (ms * 1000) / Math.max(1, r.fired) };
         break;
