@@ -114,12 +114,14 @@ export const RETIRED_SPEEDUP = {
  * depth grows with log N). Checked when two fleet sizes ran.
  */
 export function scalingTarget(runs: Run[]): TargetVerdict {
-  const base = { id: 'fixed-due', target: `sweep of ${FIXED_DUE} due timers: time on the largest fleet ÷ on the smallest ≤ index depth ratio (log N ratio)`, unit: '×' };
-  const withFixed = runs.filter((r) => r.fixed && r.fixed.fired === FIXED_DUE).sort((a, b) => a.n - b.n);
+  const base = { id: 'fixed-due', target: `sweep of ${FIXED_DUE} due timers: time per fired timer on the largest fleet ÷ on the smallest ≤ index depth ratio (log N ratio)`, unit: '×' };
+  // Timers sharing the FIXED_DUE-th due instant fire with it (stamped fleets share due times), so the count can
+  // exceed FIXED_DUE a little: the time per fired timer is compared.
+  const withFixed = runs.filter((r) => r.fixed && r.fixed.fired >= FIXED_DUE).sort((a, b) => a.n - b.n);
   const lo = withFixed[0];
   const hi = withFixed.at(-1);
   if (!lo || !hi || lo.n === hi.n) return { ...base, at: 'two fleet sizes', value: null, verdict: 'NOT RUN', indicative: null };
-  const ratio = hi.fixed!.ms / lo.fixed!.ms;
+  const ratio = hi.fixed!.usPerFired / lo.fixed!.usPerFired;
   const allowed = Math.log(hi.n) / Math.log(lo.n);
   return { ...base, target: `${base.target}: here ≤ ${f(allowed, 2)}×`, at: `${fmtN(lo.n)} → ${fmtN(hi.n)} accounts`, value: ratio, verdict: ratio <= allowed ? 'PASS' : 'MISS', indicative: null };
 }
@@ -210,10 +212,10 @@ export function markdown(rep: Report): string {
     `**${f(r.ratios.sweepSpeedup, 1)}×** (${f(r.ratios.sweepSpeedupCpu, 1)}×)`,
   ])), '');
   out.push(`## The sweep of ${FIXED_DUE} due timers on each fleet`, '');
-  out.push(`The sweep run with its clock at the due time of the ${FIXED_DUE}th due timer, so that exactly ${FIXED_DUE} fire on every fleet (median of the rounds): its time should follow the due count, growing with the fleet only as deep as its indexes (log N).`, '');
-  out.push(table(['N / due', 'fired', 'wall (CPU)', 'µs per fired', 'vs the smallest fleet', 'allowed (log N ratio)'], runs.filter((r) => r.fixed).map((r) => {
+  out.push(`The sweep run with its clock at the due time of the ${FIXED_DUE}th due timer, so that ${FIXED_DUE} fire on every fleet (with the timers sharing that instant; median of the rounds): its time per fired timer should stay flat, growing with the fleet only as deep as its indexes (log N).`, '');
+  out.push(table(['N / due', 'fired', 'wall (CPU)', 'µs per fired', 'µs per fired vs the smallest fleet', 'allowed (log N ratio)'], runs.filter((r) => r.fixed).map((r) => {
     const lo = runs.filter((x) => x.fixed).sort((a, b) => a.n - b.n)[0]!;
-    return [key(r), f(r.fixed!.fired), `${sec(r.fixed!.ms)} (${sec(r.fixed!.cpuMs)})`, f(r.fixed!.usPerFired), `${f(r.fixed!.ms / lo.fixed!.ms, 2)}×`, `${f(Math.log(r.n) / Math.log(lo.n), 2)}×`];
+    return [key(r), f(r.fixed!.fired), `${sec(r.fixed!.ms)} (${sec(r.fixed!.cpuMs)})`, f(r.fixed!.usPerFired), `${f(r.fixed!.usPerFired / lo.fixed!.usPerFired, 2)}×`, `${f(Math.log(r.n) / Math.log(lo.n), 2)}×`];
   })), '');
   out.push('## What a fired timer writes', '');
   out.push('Bytes: this process\'s write() calls (`wchar`) and what reached storage (`write_bytes`, /proc/self/io) during the timed sweep, per fired timer: WAL frames, the checkpoints run by the commits, temp files. Pages: a sweep on a copy of its own with automatic checkpoints off; each WAL frame (one page written by a batch\'s commit) named after its table or index.', '');
