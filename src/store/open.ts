@@ -122,11 +122,6 @@ export function openStore(path: string, opts: OpenOptions = {}): Store {
       // needs to survive the transaction (issue 17: a sweep's write() bytes per fired timer 218 KB → 114 KB at 1M).
       // In memory it is one event's pages at a time; the project's sorts are per account, never whole-table.
       sqlite.pragma('temp_store = MEMORY');
-      // Checkpoint every 10 000 WAL pages (40 MB), not 1 000: a sweep batch at 1M accounts commits ~7 000 pages, so
-      // each commit ran a checkpoint (and its fsync); now pages rewritten by the next batches (the b-trees' inner
-      // and tail pages) reach the database file once. Commits are as durable as before: they are in the WAL.
-      // Bench, final checkpoint timed: storage bytes per fired timer 276 → 257 KB at 1M, 187 → 142 KB at 100k.
-      sqlite.pragma('wal_autocheckpoint = 10000');
     }
     sqlite.pragma('foreign_keys = ON');
     // 32 MiB of page cache (default 2 MiB): at 1M accounts the index interior pages stop being re-read for
