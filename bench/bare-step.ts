@@ -6,7 +6,7 @@ import { persistSnapshot } from '../src/engine/engine.js';
 import type { Store } from '../src/store/open.js';
 import type { LadderMachine } from '../machines/ladder.js';
 import type { LadderEvent } from '../machines/events.js';
-import { startClock } from './clock.js';
+import { settle, startClock } from './clock.js';
 
 export type BareResult = { ms: number; cpuMs: number; steps: number; perSec: number };
 
@@ -29,6 +29,7 @@ export function bareSteps(store: Store, machine: LadderMachine, opts: { now: str
       }
     }).immediate();
   }
+  settle(sqlite);
   const { ms, cpuMs } = clock();
   return { ms, cpuMs, steps: due.length, perSec: due.length / (ms / 1000) };
 }

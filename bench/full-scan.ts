@@ -4,7 +4,7 @@
 // the due ones through the same engine, in due order, batched exactly like the sweep.
 import type { AnyMachineSnapshot } from 'xstate';
 import type { Engine } from '../src/engine/engine.js';
-import { startClock } from './clock.js';
+import { settle, startClock } from './clock.js';
 
 export type ScanResult = {
   ms: number; cpuMs: number; scanMs: number; fireMs: number; actors: number; candidates: number;
@@ -70,6 +70,7 @@ export function fullScan(engine: Engine, opts: { now: string; batchSize: number 
   }
   const done = performance.now();
   result.fireMs = done - scanned;
+  settle(sqlite);
   ({ ms: result.ms, cpuMs: result.cpuMs } = clock());
   return result;
 }

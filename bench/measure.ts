@@ -11,21 +11,25 @@ import { stageCounts } from '../src/queries.js';
 import { fullScan } from './full-scan.js';
 import { bareSteps } from './bare-step.js';
 import { croConfirms } from './commands.js';
-import { startClock } from './clock.js';
+import { settle, startClock } from './clock.js';
 import { measureProjection } from './projection.js';
 import { peakRssKb } from './rss.js';
+import { ioCounters, ioSince, pagesWritten } from './write-set.js';
 
-export const MEASUREMENTS = ['sweep', 'scan', 'bare', 'commands', 'projection'] as const;
+export const MEASUREMENTS = ['sweep', 'sweep-fixed', 'writeset', 'scan', 'bare', 'commands', 'projection'] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
 async function main(argv: string[]) {
   const { positionals, values } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { db: { type: 'string' }, now: { type: 'string' }, batch: { type: 'string', default: '500' }, commands: { type: 'string', default: '1000' }, warmup: { type: 'string', default: '50' } },
+    options: {
+      db: { type: 'string' }, now: { type: 'string' }, batch: { type: 'string', default: '500' }, commands: { type: 'string', default: '1000' }, warmup: { type: 'string', default: '50' },
+      'due-count': { type: 'string', default: '100' },
+    },
   });
   const what = positionals[0] as Measurement;
   if (!MEASUREMENTS.includes(what) || !values.db || !values.now) {
-    throw new Error(`usage: measure.js ${MEASUREMENTS.join('|')} --db COPY --now ISO [--batch 500] [--commands 1000]`);
+    throw new Error(`usage: measure.js ${MEASUREMENTS.join('|')} --db COPY --now ISO [--batch 500] [--commands 1000] [--due-count 100]`);
   }
   const now = new Date(Date.parse(values.now)).toISOString();
   const batchSize = Number(values.batch);
@@ -37,10 +41,33 @@ async function main(argv: string[]) {
   try {
     switch (what) {
       case 'sweep': {
+        const io0 = ioCounters();
         const clock = startClock();
         const r = sweep(engine, { now, batchSize, as: BENCH, source: 'bench' });
+        settle(store.sqlite);
         const { ms, cpuMs } = clock();
-        out = { ...r, ms, cpuMs, perSec: r.fired / (ms / 1000), stages: stageCounts(engine) };
+        out = { ...r, ms, cpuMs, perSec: r.fired / (ms / 1000), io: ioSince(io0), stages: stageCounts(engine) };
+        break;
+      }
+      case 'sweep-fixed': {
+        // The sweep at the clock where exactly --due-count timers are due: its time should follow the due count,
+        // not the fleet (growing at most with the depth of the indexes it descends).
+        const k = Number(values['due-count']);
+        const at = store.sqlite.prepare(`select due_at from timers where status = 'pending' and due_at <= ? order by due_at, id limit 1 offset ?`).pluck().get(now, k - 1) as string | undefined;
+        if (!at) throw new Error(`bench: fewer than ${k} timers are due at ${now}`);
+        const clock = startClock();
+        const r = sweep(engine, { now: at, batchSize, as: BENCH, source: 'bench' });
+        settle(store.sqlite);
+        const { ms, cpuMs } = clock();
+        out = { now: at, fired: r.fired, ms, cpuMs, usPerFired: (ms * 1000) / Math.max(1, r.fired) };
+        break;
+      }
+      case 'writeset': {
+        // Checkpoints off: the WAL keeps every frame the batches' commits wrote, read before the store closes.
+        store.sqlite.pragma('wal_autocheckpoint = 0');
+        store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+        const r = sweep(engine, { now, batchSize, as: BENCH, source: 'bench' });
+        out = { ...pagesWritten(values.db, r.fired) };
         break;
       }
       case 'scan': {

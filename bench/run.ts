@@ -17,8 +17,13 @@ import Database from 'better-sqlite3';
 import { buildTemplates } from './templates.js';
 import { compileAll, generateFleet } from './generate.js';
 import { verifyFleet } from './verify.js';
-import { cliSweep, coldStart } from './child.js';
-import { checkTargets, fmtN, httpTarget, markdown, ratios, systemInfo, type HttpLoad, type Report, type Run } from './report.js';
+import { cliImport, cliSweep, coldStart, type CliImport } from './child.js';
+import {
+  checkTargets, FIXED_DUE, fmtN, httpTarget, IMPORT_ROWS, importTargets, markdown, ratios, RETIRED_SPEEDUP, scalingTarget, systemInfo,
+  type FixedSweep, type HttpLoad, type Report, type Run,
+} from './report.js';
+import { writeImportCsv } from './import-file.js';
+import type { PagesWritten } from './write-set.js';
 import { projectionStatus } from './projection.js';
 import type { Measurement } from './measure.js';
 import { httpFailures, type HttpLoadResult } from './http-load.js';
@@ -30,6 +35,7 @@ const paths = { cli: join(root, 'dist', 'src', 'cli', 'index.js'), measure: join
 
 const USAGE = `usage: npm run bench -- [--smoke | --full] [--sizes 10000,100000] [--due 0.01[,0.1]] [--now ISO] [--seed N]
        [--batch 500] [--commands 1000] [--cold 10 (smoke: 3)] [--sample 200] [--repeat 3 (smoke: 1)] [--out DIR] [--name NAME] [--keep-db DIR]
+       [--import-rows 100000 (smoke: 10000; 0: no import)]
        environment: LADDER_BENCH_HTTP_ACCOUNTS=N (the fleet size of the HTTP load; default 100000, smoke 10000; 0: skip it)`;
 
 function options(argv: string[]) {
@@ -40,7 +46,7 @@ function options(argv: string[]) {
       sizes: { type: 'string' }, due: { type: 'string', default: '0.01' },
       now: { type: 'string', default: '2026-06-16T06:00:00.000Z' }, seed: { type: 'string', default: '6' },
       batch: { type: 'string', default: '500' }, commands: { type: 'string', default: '1000' }, cold: { type: 'string' },
-      repeat: { type: 'string' },
+      repeat: { type: 'string' }, 'import-rows': { type: 'string' },
       sample: { type: 'string', default: '200' }, out: { type: 'string' }, name: { type: 'string' }, 'keep-db': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -59,12 +65,14 @@ function options(argv: string[]) {
   // The HTTP load runs on the fleet of this size (generating its own when no run has it); 0 skips it.
   const httpAccounts = Number(process.env.LADDER_BENCH_HTTP_ACCOUNTS ?? (values.smoke ? 10_000 : 100_000));
   if (!Number.isInteger(httpAccounts) || httpAccounts < 0) throw new Error(`LADDER_BENCH_HTTP_ACCOUNTS: expected a whole number of accounts (0: no HTTP load); got "${process.env.LADDER_BENCH_HTTP_ACCOUNTS}"`);
+  const importRows = Number(values['import-rows'] ?? (values.smoke ? 10_000 : IMPORT_ROWS));
+  if (!Number.isInteger(importRows) || importRows < 0) throw new Error(`--import-rows: expected a whole number of rows (0: no import); got "${values['import-rows']}"`);
   const mode = values.name ?? (values.smoke ? 'smoke' : values.full ? 'full' : values.sizes || values.due !== '0.01' ? 'custom' : 'default');
   return {
     mode, sizes, dues, now: new Date(Date.parse(values.now)).toISOString(), seed: Number(values.seed),
     batch: Number(values.batch), commands: Number(values.commands), cold: Number(values.cold ?? (values.smoke ? 3 : 10)), sample: Number(values.sample),
     repeat: Math.max(1, Math.round(Number(values.repeat ?? (values.smoke ? 1 : 3)))),
-    out: resolve(values.out ?? join(root, 'bench', 'results')), keepDb: values['keep-db'] ? resolve(values['keep-db']) : null, httpAccounts,
+    out: resolve(values.out ?? join(root, 'bench', 'results')), keepDb: values['keep-db'] ? resolve(values['keep-db']) : null, httpAccounts, importRows,
   };
 }
 type Options = ReturnType<typeof options>;
@@ -82,7 +90,7 @@ function withCopy<T>(db: string, dir: string, name: string, fn: (copy: string) =
 }
 
 function measure<T>(what: Measurement, copy: string, o: Options): T {
-  const r = spawnSync(process.execPath, [paths.measure, what, '--db', copy, '--now', o.now, '--batch', String(o.batch), '--commands', String(o.commands)], {
+  const r = spawnSync(process.execPath, [paths.measure, what, '--db', copy, '--now', o.now, '--batch', String(o.batch), '--commands', String(o.commands), '--due-count', String(FIXED_DUE)], {
     encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'],
   });
   if (r.status !== 0) throw new Error(`bench: measurement ${what} failed (exit ${r.status}); run it alone: node ${paths.measure} ${what} --db COPY --now ${o.now}`);
@@ -139,7 +147,7 @@ function runOne(compiled: ReturnType<typeof compileAll>, n: number, due: number,
     probe.close();
 
     // Rounds of sweep, scan, bare step, each on a fresh copy in a fresh process; the median of each is kept.
-    const reps: { sweep: Run['sweep'][]; scan: Run['scan'][]; bare: Run['bare'][] } = { sweep: [], scan: [], bare: [] };
+    const reps: { sweep: Run['sweep'][]; scan: Run['scan'][]; bare: Run['bare'][]; fixed: FixedSweep[] } = { sweep: [], scan: [], bare: [], fixed: [] };
     for (let round = 1; round <= o.repeat; round++) {
       const sweep = withCopy(db, dir, 'sweep', (c) => measure<Run['sweep']>('sweep', c, o));
       if (sweep.fired !== fleet.dueTimers || sweep.skipped !== 0) throw new Error(`bench: the sweep fired ${sweep.fired} (skipped ${sweep.skipped}), ${fleet.dueTimers} were due`);
@@ -148,12 +156,19 @@ function runOne(compiled: ReturnType<typeof compileAll>, n: number, due: number,
         throw new Error(`bench: the full scan and the sweep disagree: ${JSON.stringify({ scan: scan.transitions, sweep: sweep.transitions })}`);
       }
       const bare = withCopy(db, dir, 'bare', (c) => measure<Run['bare']>('bare', c, o));
-      log(`   round ${round}: sweep ${sweep.fired} fired in ${secs(sweep.ms)} (${sweep.perSec.toFixed(0)}/s); full scan of ${scan.actors} actors ${secs(scan.ms)} (scan ${secs(scan.scanMs)}); bare step ${bare.perSec.toFixed(0)}/s`);
+      const fixed = fleet.dueTimers >= FIXED_DUE ? withCopy(db, dir, 'fixed', (c) => measure<FixedSweep>('sweep-fixed', c, o)) : null;
+      log(`   round ${round}: sweep ${sweep.fired} fired in ${secs(sweep.ms)} (${sweep.perSec.toFixed(0)}/s); full scan of ${scan.actors} actors ${secs(scan.ms)} (scan ${secs(scan.scanMs)}); bare step ${bare.perSec.toFixed(0)}/s`
+        + `${fixed ? `; ${fixed.fired} due: ${(fixed.ms).toFixed(0)} ms` : ''}`);
       reps.sweep.push(sweep); reps.scan.push(scan); reps.bare.push(bare);
+      if (fixed) reps.fixed.push(fixed);
     }
     const median = <T extends { ms: number }>(xs: T[]): T => [...xs].sort((a, b) => a.ms - b.ms)[Math.floor((xs.length - 1) / 2)]!;
     const [sweep, scan, bare] = [median(reps.sweep), median(reps.scan), median(reps.bare)];
-    const samples = { sweepMs: reps.sweep.map((x) => x.ms), scanMs: reps.scan.map((x) => x.ms), bareMs: reps.bare.map((x) => x.ms) };
+    const fixed = reps.fixed.length ? median(reps.fixed) : null;
+    const samples = { sweepMs: reps.sweep.map((x) => x.ms), scanMs: reps.scan.map((x) => x.ms), bareMs: reps.bare.map((x) => x.ms), fixedMs: reps.fixed.map((x) => x.ms) };
+    // Not timed: the pages the sweep's commits write, on a copy of its own with checkpoints off (reads the whole file).
+    const writeset = withCopy(db, dir, 'writeset', (c) => measure<PagesWritten>('writeset', c, o));
+    log(`   write set: ${writeset.framesPerFired} pages (WAL frames) per fired timer, ${writeset.walKbPerFired} KB; ${writeset.byTree.slice(0, 4).map((x) => `${x.tree} ${x.perFired}`).join(', ')}`);
     const commands = withCopy(db, dir, 'commands', (c) => measure<Run['commands']>('commands', c, o));
     log(`   CRO_CONFIRM: median ${commands.medianMs.toFixed(3)} ms, p99 ${commands.p99Ms.toFixed(2)} ms over ${commands.count}`);
     const errors: string[] = [];
@@ -170,7 +185,7 @@ function runOne(compiled: ReturnType<typeof compileAll>, n: number, due: number,
     const cli = withCopy(db, dir, 'cli', (c) => retry('ladder sweep', errors, () => cliSweep(paths, c, o.now)));
     if (cli && cli.fired !== sweep.fired) throw new Error(`bench: ladder sweep fired ${cli.fired}, the in-process sweep ${sweep.fired}`);
     const cold = withCopy(db, dir, 'status', (c) => retry('ladder status', errors, () => coldStart(paths.cli, c, o.now, statusAccount, o.cold)));
-    log(`   ladder sweep (child): ${cli ? `peak RSS ${(cli.maxRssKb / 1024).toFixed(0)} MiB, ${secs(cli.ms)}` : 'FAILED'}; ladder status cold start ${cold ? `median ${cold.medianMs.toFixed(0)} ms` : 'FAILED'}`);
+    log(`   ladder sweep (child): ${cli ? `peak RSS ${(cli.maxRssKb / 1024).toFixed(0)} MiB, ${secs(cli.ms)}` : 'FAILED'}; cold start ${cold ? `node -e 0 ${cold.node.medianMs.toFixed(0)} ms, status ${cold.status.medianMs.toFixed(0)} ms, list ${cold.list.medianMs.toFixed(0)} ms` : 'FAILED'}`);
     const http = n === o.httpAccounts && due === o.dues[0]
       ? { ...withCopy(db, dir, 'http', (c) => httpLoad(o, { db: c })), fleet: `the ${fmtN(n)} / ${due * 100} % fleet` }
       : null;
@@ -179,7 +194,7 @@ function runOne(compiled: ReturnType<typeof compileAll>, n: number, due: number,
     const calibrate = due === o.dues[0] ? retry('calibration replay', errors, () => calibrateChild(db)) : null;
     if (calibrate) log(`   calibration replay: ${calibrate.events} log events of ${calibrate.accounts} accounts in ${secs(calibrate.ms)} on ${calibrate.workers} workers (${calibrate.eventsPerSec.toFixed(0)}/s; bare transition() ${calibrate.bare.perCorePerSec.toFixed(0)}/s per core), peak RSS ${(calibrate.maxRssKb / 1024).toFixed(0)} MiB`);
     if (o.keepDb) { mkdirSync(o.keepDb, { recursive: true }); copyFileSync(db, join(o.keepDb, `fleet-${n}-${due}.db`)); }
-    const partial = { n, due, fleet, verify, sweep, scan, bare, commands, projection, cliSweep: cli, coldStart: cold, samples, errors };
+    const partial = { n, due, fleet, verify, sweep, scan, bare, commands, projection, cliSweep: cli, coldStart: cold, samples, fixed, writeset, errors };
     return { run: { ...partial, ratios: ratios(partial) }, http, calibrate };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -196,6 +211,7 @@ function main() {
   const compiled = compileAll(buildTemplates(o.seed));
   log(`templates lived by the engine in ${secs(performance.now() - t0)}`);
   const runs: Run[] = [];
+  const importErrors: string[] = [];
   let http: HttpLoad | null = null;
   const calibrations: { fleet: string; r: CalibrateBench }[] = [];
   for (const n of o.sizes) {
@@ -211,12 +227,27 @@ function main() {
     http = { ...httpLoad(o, { accounts: o.httpAccounts }), fleet: `a ${fmtN(o.httpAccounts)} / 1 % fleet of its own` };
     logHttp(http);
   }
+  let importRun: CliImport | null = null;
+  if (o.importRows > 0) {
+    log(`\n== ladder import of ${fmtN(o.importRows)} rows into a new database`);
+    const dir = mkdtempSync(join(tmpdir(), 'ladder-bench-import-'));
+    try {
+      const file = { path: join(dir, `import-${o.importRows}.csv`), ...writeImportCsv(join(dir, `import-${o.importRows}.csv`), o.importRows, o.seed) };
+      importRun = retry('ladder import', importErrors, () => cliImport(paths, join(dir, 'import.db'), file, o.now));
+      if (importRun) log(`   ${fmtN(importRun.rows)} rows in ${secs(importRun.ms)} (${importRun.rowsPerSec.toFixed(0)} rows/s), peak RSS ${(importRun.maxRssKb / 1024).toFixed(0)} MiB`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
   const finished = new Date();
+  const largest = [...runs].sort((a, b) => b.n - a.n)[0];
   const report: Report = {
     title: 'Ladder bench: the sweep scales with due timers, not with accounts',
     mode: o.mode, startedAt: started.toISOString(), finishedAt: finished.toISOString(), wallSeconds: (finished.getTime() - started.getTime()) / 1000,
     options: { sizes: o.sizes, dues: o.dues, now: o.now, seed: o.seed, batch: o.batch, commands: o.commands, cold: o.cold, sample: o.sample, repeat: o.repeat, loadAtStart },
-    system: systemInfo(root), runs, projection: projectionStatus(root), http, targets: [...checkTargets(runs), httpTarget(http)],
+    system: systemInfo(root), runs, projection: projectionStatus(root), http, importRun, importErrors,
+    targets: [...checkTargets(runs), scalingTarget(runs), ...importTargets(importRun), httpTarget(http)],
+    retired: [{ ...RETIRED_SPEEDUP, measured: largest ? `${largest.ratios.sweepSpeedup.toFixed(1)}× at ${fmtN(largest.n)} accounts, ${largest.due * 100} % due` : 'not run' }],
   };
   const md = [markdown(report), calibrateMarkdown(calibrations)].filter(Boolean).join('\n\n');
   mkdirSync(o.out, { recursive: true });

@@ -94,6 +94,22 @@ export function persistSnapshot(s: AnyMachineSnapshot): string {
   return JSON.stringify({ status: s.status, value: s.value, context: s.context });
 }
 
+/** An object of values made on first read (each getter replaces itself with its value). */
+function lazily<T extends Record<string, () => unknown>>(make: T): { [K in keyof T]: ReturnType<T[K]> } {
+  const out = {} as { [K in keyof T]: ReturnType<T[K]> };
+  for (const key of Object.keys(make) as (keyof T)[]) {
+    Object.defineProperty(out, key, {
+      configurable: true, enumerable: true,
+      get() {
+        const value = make[key]!();
+        Object.defineProperty(out, key, { value, enumerable: true });
+        return value;
+      },
+    });
+  }
+  return out;
+}
+
 export type EngineOptions = {
   /** The machine for a set of rules (default: the ladder). Upgrade tests build other versions. */
   machineFor?: (rules: RulesConfig) => LadderMachine;
@@ -121,49 +137,51 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
   const migrations = opts.migrations ?? SNAPSHOT_MIGRATIONS;
   const clock = opts.clock ?? Date.now;
 
-  const q = {
-    actor: db.select().from(actors).where(eq(actors.account, ph('account'))).prepare(),
-    byKey: db.select({ id: events.id, account: events.account, seq: events.seq }).from(events).where(eq(events.idempotencyKey, ph('key'))).prepare(),
-    lastEvent: db.select({ at: events.at, type: events.type }).from(events).where(and(eq(events.account, ph('account')), eq(events.seq, ph('seq')))).prepare(),
-    suppressed: sqlite.prepare(`select 1 from suppressions where kind = 'contact' and value = ?`),
-    settingsVersion: sqlite.prepare('select max(version) from settings').pluck(),
-    settingsRow: db.select().from(settingsTable).where(eq(settingsTable.version, ph('version'))).prepare(),
-    accountExists: db.select({ d: accounts.domain }).from(accounts).where(eq(accounts.domain, ph('domain'))).prepare(),
-    accountExtra: db.select({ extra: accounts.extra }).from(accounts).where(eq(accounts.domain, ph('domain'))).prepare(),
+  // Prepared on first use: a command needs a few of them, and preparing all (drizzle builds each one's SQL) was
+  // ~8 ms of every cold start (issue 17).
+  const q = lazily({
+    actor: () => db.select().from(actors).where(eq(actors.account, ph('account'))).prepare(),
+    byKey: () => db.select({ id: events.id, account: events.account, seq: events.seq }).from(events).where(eq(events.idempotencyKey, ph('key'))).prepare(),
+    lastEvent: () => db.select({ at: events.at, type: events.type }).from(events).where(and(eq(events.account, ph('account')), eq(events.seq, ph('seq')))).prepare(),
+    suppressed: () => sqlite.prepare(`select 1 from suppressions where kind = 'contact' and value = ?`),
+    settingsVersion: () => sqlite.prepare('select max(version) from settings').pluck(),
+    settingsRow: () => db.select().from(settingsTable).where(eq(settingsTable.version, ph('version'))).prepare(),
+    accountExists: () => db.select({ d: accounts.domain }).from(accounts).where(eq(accounts.domain, ph('domain'))).prepare(),
+    accountExtra: () => db.select({ extra: accounts.extra }).from(accounts).where(eq(accounts.domain, ph('domain'))).prepare(),
     // The writes of every transition, prepared once (building SQL per call dominated the profile).
-    updateActor: db.update(actors).set({
+    updateActor: () => db.update(actors).set({
       snapshot: phv('snapshot'), machineVersion: phv('machineVersion'), stage: phv('stage'), substate: phv('substate'), version: phv('version'), updatedAt: phv('updatedAt'),
     }).where(and(eq(actors.account, ph('account')), eq(actors.version, ph('expected')))).prepare(),
-    bumpActor: db.update(actors).set({ version: phv('version'), updatedAt: phv('updatedAt') })
+    bumpActor: () => db.update(actors).set({ version: phv('version'), updatedAt: phv('updatedAt') })
       .where(and(eq(actors.account, ph('account')), eq(actors.version, ph('expected')))).prepare(),
-    insertActor: db.insert(actors).values({
+    insertActor: () => db.insert(actors).values({
       account: ph('account'), machineVersion: ph('machineVersion'), snapshot: ph('snapshot'), stage: ph('stage'), substate: ph('substate'), version: ph('version'), updatedAt: ph('updatedAt'),
     }).prepare(),
-    insertEvent: db.insert(events).values({
+    insertEvent: () => db.insert(events).values({
       account: ph('account'), seq: ph('seq'), type: ph('type'), payload: ph('payload'), by: ph('by'), role: ph('role'), source: ph('source'),
       at: ph('at'), recordedAt: ph('recordedAt'), stageBefore: ph('stageBefore'), stageAfter: ph('stageAfter'), reason: ph('reason'),
       idempotencyKey: ph('idempotencyKey'), settingsVersion: ph('settingsVersion'), machineVersion: ph('machineVersion'),
     }).prepare(),
-    closeStay: db.update(stageHistory).set({ exitedAt: phv('at'), exitedBy: phv('eventId') })
+    closeStay: () => db.update(stageHistory).set({ exitedAt: phv('at'), exitedBy: phv('eventId') })
       .where(and(eq(stageHistory.account, ph('account')), sql`${stageHistory.exitedAt} is null`)).prepare(),
-    openStay: db.insert(stageHistory).values({ account: ph('account'), stage: ph('stage'), substate: ph('substate'), enteredAt: ph('at'), enteredBy: ph('eventId') }).prepare(),
-    fireTimer: db.update(timers).set({ status: 'fired', closedBy: phv('eventId') }).where(and(eq(timers.id, ph('id')), eq(timers.status, 'pending'))).prepare(),
-    closeRefusedTimer: db.update(timers).set({ status: 'cancelled' }).where(and(eq(timers.id, ph('id')), eq(timers.status, 'pending'))).prepare(),
-    cancelTimer: db.update(timers).set({ status: 'cancelled', closedBy: phv('eventId') })
+    openStay: () => db.insert(stageHistory).values({ account: ph('account'), stage: ph('stage'), substate: ph('substate'), enteredAt: ph('at'), enteredBy: ph('eventId') }).prepare(),
+    fireTimer: () => db.update(timers).set({ status: 'fired', closedBy: phv('eventId') }).where(and(eq(timers.id, ph('id')), eq(timers.status, 'pending'))).prepare(),
+    closeRefusedTimer: () => db.update(timers).set({ status: 'cancelled' }).where(and(eq(timers.id, ph('id')), eq(timers.status, 'pending'))).prepare(),
+    cancelTimer: () => db.update(timers).set({ status: 'cancelled', closedBy: phv('eventId') })
       .where(and(eq(timers.account, ph('account')), eq(timers.timerId, ph('timerId')), eq(timers.status, 'pending'))).prepare(),
-    armTimer: db.insert(timers).values({ account: ph('account'), timerId: ph('timerId'), event: ph('event'), dueAt: ph('dueAt'), status: 'pending', armedBy: ph('eventId') }).prepare(),
-    timerById: db.select().from(timers).where(eq(timers.id, ph('id'))).prepare(),
-    dueForAccount: db.select().from(timers)
+    armTimer: () => db.insert(timers).values({ account: ph('account'), timerId: ph('timerId'), event: ph('event'), dueAt: ph('dueAt'), status: 'pending', armedBy: ph('eventId') }).prepare(),
+    timerById: () => db.select().from(timers).where(eq(timers.id, ph('id'))).prepare(),
+    dueForAccount: () => db.select().from(timers)
       .where(and(eq(timers.account, ph('account')), eq(timers.status, 'pending'), lte(timers.dueAt, ph('until'))))
       .orderBy(asc(timers.dueAt), asc(timers.id)).limit(1).prepare(),
-    insertAccount: db.insert(accounts).values({
+    insertAccount: () => db.insert(accounts).values({
       domain: ph('domain'), name: ph('name'), hq: ph('hq'), tier: ph('tier'), icpScore: ph('icpScore'), extra: ph('extra'), createdAt: ph('createdAt'), createdBy: ph('createdBy'),
     }).prepare(),
-    updateExtra: db.update(accounts).set({ extra: phv('extra') }).where(eq(accounts.domain, ph('domain'))).prepare(),
-    insertRefusal: db.insert(refusals).values({
+    updateExtra: () => db.update(accounts).set({ extra: phv('extra') }).where(eq(accounts.domain, ph('domain'))).prepare(),
+    insertRefusal: () => db.insert(refusals).values({
       account: ph('account'), subject: ph('subject'), type: ph('type'), payload: ph('payload'), by: ph('by'), role: ph('role'), source: ph('source'), at: ph('at'), why: ph('why'),
     }).prepare(),
-  };
+  });
 
   // The sequences follow the ladder (issue 15): always on, like suppression, after it (a suppressed account is
   // never enrolled). Built below from the engine's internals.
@@ -206,9 +224,13 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
 
   /** One IMMEDIATE transaction (nested calls become SAVEPOINTs), the settings in force read at its start. */
   function write<T>(fn: () => T): T {
-    if (sqlite.inTransaction) return sqlite.transaction(fn)();
-    return sqlite.transaction(() => { current(); return fn(); }).immediate();
+    if (sqlite.inTransaction) return inSavepoint(fn) as T;
+    return inImmediate.immediate(fn) as T;
   }
+  // Made once: better-sqlite3's transaction() builds five wrapper functions per call, ~2.6 KB of garbage for each
+  // event of an import or a sweep (issue 17). Nested, they run as SAVEPOINTs.
+  const inSavepoint = sqlite.transaction((fn: () => unknown) => fn());
+  const inImmediate = sqlite.transaction((fn: () => unknown) => { current(); return fn(); });
 
   function recordRefusal(r: RefusalRecord & { why: string }): void {
     q.insertRefusal.run({
@@ -222,7 +244,7 @@ export function createEngine(store: Store, opts: EngineOptions = {}) {
    */
   function attempt<T>(op: () => T, refusal: () => RefusalRecord, onRefused?: () => void): T | Refused {
     try {
-      return sqlite.transaction(op)();
+      return inSavepoint(op) as T;
     } catch (err) {
       if (!(err instanceof RefusedError)) throw err;
       const r = refusal();

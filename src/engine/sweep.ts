@@ -66,7 +66,21 @@ export function makeSweep(core: EngineCore, others: Actors) {
     const batchSize = opts.batchSize ?? 500;
     const result: SweepResult = { now, fired: 0, transitions: {}, slaBreaches: 0, skipped: 0, batches: 0, approvals: { slaBreaches: 0, escalated: 0 }, sequences: { touches: 0, taskTimers: 0, other: 0 } };
     const total = (count.get({ now })?.n ?? 0) + others.countDue(now);
+    // While it sweeps, a checkpoint every 10 000 WAL pages (40 MB) instead of 1 000: a batch at 1M accounts commits
+    // ~7 000 pages, so every commit ran a checkpoint and its fsync; this way pages the next batches write again (the
+    // b-trees' inner and tail pages) reach the database file once (bench, final checkpoint timed: storage bytes per
+    // fired timer 276 → 257 KB at 1M). Commits are as durable as before. Only while sweeping: a server's request
+    // that crossed a 40 MB threshold would wait for its checkpoint (issue 17).
+    const checkpointEvery = core.sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
+    core.sqlite.pragma('wal_autocheckpoint = 10000');
+    try {
+      return yield* batches(now, batchSize, total, result, opts);
+    } finally {
+      core.sqlite.pragma(`wal_autocheckpoint = ${checkpointEvery}`);
+    }
+  }
 
+  function* batches(now: string, batchSize: number, total: number, result: SweepResult, opts: SweepOptions): Generator<SweepProgress, SweepResult, void> {
     // One stream in due order: the ladder's timers and the other machines' (an approval step's SLA, a sequence's
     // touch, a reply's SLA). Merged, so a sequence's touch due on day 80 is met before the ladder's regression of
     // day 90 moves the account, as it would have happened on time (DOMAIN "Timers").
