@@ -348,6 +348,14 @@ export function makeSequences(core: EngineCore, runtimeOf: () => Actors) {
     const cache = new Map<string, Template | null>();
     const roll = sqlite.prepare(`update sends set planned_for = ?, rolls = rolls + 1, detail = ? where id = ?`);
     for (const c of candidates) {
+      if (plan.used >= plan.cap) {
+        // The day is full: every touch still waiting rolls to the next business day in one statement (a backlog of
+        // 100 000 is not prepared one by one for a day that takes none of them). A touch a plan found blocked keeps
+        // its reason and is looked at again on the next plan.
+        plan.rolled += sqlite.prepare(`update sends set planned_for = ?, rolls = rolls + 1, detail = ? where status = 'planned' and planned_for <= ? and (detail is null or detail not like 'blocked:%')`)
+          .run(next, `over the ${plan.cap}-a-day cap on ${day} (HO 5.5): rolled to ${next}`, day).changes;
+        break;
+      }
       if (today.has(c.account)) { roll.run(next, `one touch per account a day: ${c.account} has one on ${day}`, c.id); plan.rolled++; continue; }
       const p = prepare(c, settings, cache);
       if (!p.ok) {
@@ -360,15 +368,10 @@ export function makeSequences(core: EngineCore, runtimeOf: () => Actors) {
         }
         continue;
       }
-      if (plan.used < plan.cap) {
-        db.update(sends).set({ status: 'queued', queuedFor: day, contact: p.contact, template: p.template, list: p.list, detail: null }).where(eq(sends.id, c.id)).run();
-        today.add(c.account);
-        plan.used++;
-        plan.queued++;
-      } else {
-        roll.run(next, `over the ${plan.cap}-a-day cap on ${day} (HO 5.5): rolled to ${next}`, c.id);
-        plan.rolled++;
-      }
+      db.update(sends).set({ status: 'queued', queuedFor: day, contact: p.contact, template: p.template, list: p.list, detail: null }).where(eq(sends.id, c.id)).run();
+      today.add(c.account);
+      plan.used++;
+      plan.queued++;
     }
     return plan;
   }

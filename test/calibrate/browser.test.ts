@@ -4,13 +4,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calibrate } from '../../src/calibrate/calibrate.js';
 import { renderCalibrationHtml } from '../../src/calibrate/html.js';
 import type { LadderCommandEvent } from '../../machines/events.js';
 import { tempEngine } from '../helpers/store.js';
-import { chromiumFor } from '../helpers/chromium.js';
+import { chromiumFor, launchChromium, openRecorded } from '../helpers/chromium.js';
 import { decodePng, distinctColours } from '../report/png.js';
 
 const OUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
@@ -28,10 +28,7 @@ describe.skipIf(!executablePath)('the calibration page in headless Chromium', ()
   let browser: Browser;
   let env: ReturnType<typeof tempEngine>;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: executablePath!,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
-    });
+    browser = await launchChromium(executablePath!);
     env = tempEngine();
     const { engine } = env;
     const send = (d: string, body: Record<string, unknown>, h: number, who: typeof ops | typeof cro = ops) =>
@@ -60,13 +57,7 @@ describe.skipIf(!executablePath)('the calibration page in headless Chromium', ()
     const path = join(OUT, 'calibration.html');
     writeFileSync(path, renderCalibrationHtml(report, { now: at(24 * 14) }));
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`); });
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    page.on('request', (r) => requests.push(r.url()));
-    await page.goto(pathToFileURL(path).href, { waitUntil: 'load' });
+    const { page, errors, requests } = await openRecorded(browser, path);
     expect(errors).toEqual([]);
     expect(requests).toEqual([pathToFileURL(path).href]);
     for (const id of ['summary', 'weekly', 'differing', 'refused', 'ho63', 'definitions']) {

@@ -16,7 +16,7 @@ import { WORDED_GUARDS, defaultApprovalConfig } from '../../src/diagram/approval
 import { DIAGRAM_FILES, generateDiagrams, staleDiagrams, type ApprovalMachines } from '../../src/diagram/artifacts.js';
 import { runCli } from '../../src/cli/app.js';
 import { openTestLadder, tempDir } from '../helpers/store.js';
-import { parseMermaid } from './mermaid-text.js';
+import { parseMermaid, tally } from './mermaid-text.js';
 
 const COMMITTED = fileURLToPath(new URL('../../diagrams', import.meta.url));
 const CONFIG = defaultApprovalConfig(DEFAULT_RULES);
@@ -40,12 +40,6 @@ function graphOf(machine: AnyStateMachine, id: string) {
     event: delayOf(e.label.text) ?? e.label.text, timer: delayOf(e.label.text) !== null, guarded: Boolean(e.transition.guard),
   })));
   return { states: real.map((n) => strip(n.id)), edges };
-}
-
-function tally(keys: string[]): Record<string, number> {
-  const m: Record<string, number> = {};
-  for (const k of keys) m[k] = (m[k] ?? 0) + 1;
-  return m;
 }
 
 describe('diagrams of the approval machines', () => {

@@ -18,3 +18,10 @@ export function parseMermaid(text: string) {
   }
   return { paths, transitions: transitions.map((t) => ({ ...t, source: paths.get(t.source) ?? t.source, target: paths.get(t.target) ?? t.target })) };
 }
+
+/** How many times each key occurs: two diagrams' edges compared as multisets. */
+export function tally(keys: string[]): Record<string, number> {
+  const m: Record<string, number> = {};
+  for (const k of keys) m[k] = (m[k] ?? 0) + 1;
+  return m;
+}

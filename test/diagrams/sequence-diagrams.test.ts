@@ -18,7 +18,7 @@ import { DIAGRAM_FILES, generateDiagrams, staleDiagrams } from '../../src/diagra
 import { ANY_STATE, WORDED_SEQUENCE_GUARDS, defaultSequenceConfig, rootEdges } from '../../src/diagram/sequences.js';
 import { runCli } from '../../src/cli/app.js';
 import { openTestLadder, tempDir } from '../helpers/store.js';
-import { parseMermaid } from './mermaid-text.js';
+import { parseMermaid, tally } from './mermaid-text.js';
 
 const COMMITTED = fileURLToPath(new URL('../../diagrams', import.meta.url));
 const CONFIG = defaultSequenceConfig(DEFAULT_RULES);
@@ -47,12 +47,6 @@ function graphOf(machine: AnyStateMachine, id: string) {
   })));
   const root = nodes.find((n) => n.id === id)!;
   return { states: [...real.map((n) => strip(n.id)), ...(root.edges.length ? [ANY_STATE] : [])], edges };
-}
-
-function tally(keys: string[]): Record<string, number> {
-  const m: Record<string, number> = {};
-  for (const k of keys) m[k] = (m[k] ?? 0) + 1;
-  return m;
 }
 
 describe('diagrams of the sequence and sending machines', () => {

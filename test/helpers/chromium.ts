@@ -19,3 +19,25 @@ export function chromiumFor(what: string): string | null {
   if (!path) console.warn(`SKIPPING ${what}: Chromium is not installed (apt-get install -y chromium, or set CHROMIUM_PATH); CI always runs it.`);
   return path;
 }
+
+/** Headless Chromium as every browser test launches it: no network service, no first-run, no GPU. */
+export async function launchChromium(executablePath: string): Promise<import('playwright-core').Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+  });
+}
+
+/** Opens a page file, recording console errors and warnings, page errors and every request it makes. */
+export async function openRecorded(browser: import('playwright-core').Browser, path: string): Promise<{ page: import('playwright-core').Page; errors: string[]; requests: string[] }> {
+  const { pathToFileURL } = await import('node:url');
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(pathToFileURL(path).href, { waitUntil: 'load' });
+  return { page, errors, requests };
+}

@@ -5,13 +5,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPLY_CATEGORIES } from '../../machines/sequence-config.js';
 import { lifecycleSvg, renderReportHtml } from '../../src/report/html.js';
 import { weeklyReport } from '../../src/report/report.js';
 import { parseIsoWeek } from '../../src/report/week.js';
-import { chromiumFor } from '../helpers/chromium.js';
+import { chromiumFor, launchChromium, openRecorded } from '../helpers/chromium.js';
 import { tempEngine } from '../helpers/store.js';
 import { buildSequenceWeek, SEQ_NOW, SEQ_WEEK } from './sequences-fixture.js';
 
@@ -22,10 +22,7 @@ describe.skipIf(!executablePath)('the email sequences section in headless Chromi
   let browser: Browser;
   let env: ReturnType<typeof tempEngine>;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: executablePath!,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
-    });
+    browser = await launchChromium(executablePath!);
     env = tempEngine();
     buildSequenceWeek(env.engine);
   });
@@ -41,13 +38,7 @@ describe.skipIf(!executablePath)('the email sequences section in headless Chromi
     const path = join(OUT, 'report-sequences.html');
     writeFileSync(path, html);
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`); });
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    page.on('request', (r) => requests.push(r.url()));
-    await page.goto(pathToFileURL(path).href, { waitUntil: 'load' });
+    const { page, errors, requests } = await openRecorded(browser, path);
     expect(errors).toEqual([]);
     expect(requests).toEqual([pathToFileURL(path).href]); // self-contained: nothing else is fetched
     expect(await page.locator('section#sequences h2').isVisible()).toBe(true);
