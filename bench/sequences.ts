@@ -77,6 +77,7 @@ async function main() {
   const server = new SMTPServer({ disabledCommands: ['STARTTLS'], allowInsecureAuth: true, logger: false,
     onAuth: (_a, _s, cb) => cb(null, { user: 'bench' }),
     onData: (stream, _s, cb) => { stream.on('data', () => {}); stream.on('end', () => { received.push(Date.now()); cb(); }); } });
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as { port: number }).port;
   const out: Record<string, unknown> = { accounts: n, days, startedAt: new Date().toISOString() };

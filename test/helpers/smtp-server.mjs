@@ -49,5 +49,7 @@ const server = new SMTPServer({
     });
   },
 });
+// A sender killed mid-conversation resets its connection: the server logs it and goes on (a real server does).
+server.on('error', (err) => { process.stderr.write(`test smtp server: ${err.message}\n`); });
 server.listen(0, '127.0.0.1', () => { process.stdout.write(`${server.server.address().port}\n`); });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
