@@ -283,7 +283,8 @@ export function makeSequences(core: EngineCore, runtimeOf: () => Actors) {
 
   type Candidate = SendRow;
   type Plan = {
-    day: string; paused: boolean; businessDay: boolean; cap: number; used: number;
+    /** off: sequences.enabled is false — turning them off stops the hand-over of touches already planned too. */
+    day: string; off: boolean; paused: boolean; businessDay: boolean; cap: number; used: number;
     queued: number; rolled: number; cancelled: number; blocked: { id: number; account: string; why: string }[];
   };
 
@@ -335,7 +336,8 @@ export function makeSequences(core: EngineCore, runtimeOf: () => Actors) {
   function planInTx(day: string, settings: Settings, now: string): Plan {
     const s = settings.sequences;
     const holidays = settings.rules.holidays;
-    const plan: Plan = { day, paused: false, businessDay: isBusinessDay(day, holidays), cap: 0, used: 0, queued: 0, rolled: 0, cancelled: 0, blocked: [] };
+    const plan: Plan = { day, off: !s.enabled, paused: false, businessDay: isBusinessDay(day, holidays), cap: 0, used: 0, queued: 0, rolled: 0, cancelled: 0, blocked: [] };
+    if (plan.off) return plan;
     if (sendingState() === 'paused') { plan.paused = true; return plan; }
     if (!plan.businessDay) return plan;
     const first = sqlite.prepare(`select min(queued_for) from sends where queued_for is not null`).pluck().get() as string | null;
@@ -410,6 +412,7 @@ export function makeSequences(core: EngineCore, runtimeOf: () => Actors) {
     return core.write(() => {
       const settings = core.live().settings;
       const p = planInTx(day, settings, now);
+      if (p.off) return { plan: p, sends: [] };
       const rows = db.select().from(sends).where(and(eq(sends.queuedFor, day), inArray(sends.status, meta.preview ? ['queued', 'exported'] : ['queued']))).orderBy(asc(sends.rank), asc(sends.id)).all();
       const out: Handed[] = [];
       for (const row of rows) {
@@ -533,6 +536,7 @@ export function makeSequences(core: EngineCore, runtimeOf: () => Actors) {
     specs, ladderHook, reply, command, plan, due, record, claim, settle, resumeSending, sendingState, sendById,
     /** Touches the SMTP executor should hand over on `day`: queued for it or before, and any left `sending` by a crash. */
     sendable(day: string): number[] {
+      if (!core.current().settings.sequences.enabled) return [];
       return sqlite.prepare(`select id from sends where (status = 'queued' and queued_for <= ?) or status = 'sending' order by status = 'sending' desc, queued_for, rank, id`).pluck().all(dayOf(day)) as number[];
     },
   };

@@ -41,6 +41,7 @@ export async function runSmtp(engine: Engine, o: { now: string; as: { by: string
   const day = new Date(Date.parse(o.now)).toISOString().slice(0, 10);
   const plan = engine.sequences.plan(day, meta);
   const out: SmtpRunResult = { day, plan, sent: [], bounced: [], skipped: [], stopped: null };
+  if (plan.off) { out.stopped = 'sequences are off (sequences.enabled false): nothing is sent'; return out; }
   if (plan.paused) { out.stopped = 'sending is paused (bounce rate, HO 5.5): ladder sends resume --reason …'; return out; }
   const transport = o.transport ?? nodemailer.createTransport({
     host: smtp.host, port: smtp.port, secure: smtp.secure, auth: { user: smtp.user, pass },

@@ -133,4 +133,14 @@ describe('deliverability (HO 5.5): a bounce rate over 5 % pauses every sequence;
     cli.ok(['sends', 'resume', '--reason', 'removed the three dead addresses from the list'], as('ana', '2026-06-10T11:00:00.000Z'));
     expect(cli.json<{ sent: unknown[] }>(['sends', 'run'], as('ana', '2026-06-10T12:00:00.000Z')).sent.length).toBeGreaterThan(0);
   });
+
+  it('turning sequences off stops every hand-over, the touches already planned included', () => {
+    cli.ok(['settings', 'set', 'sequences.enabled', 'false'], as('ana', '2026-06-11T08:00:00.000Z'));
+    cli.ok(['sweep'], as('ana', '2026-06-11T10:00:00.000Z'));
+    const before = smtp.received.length;
+    const run = cli.json<{ sent: unknown[]; stopped: string }>(['sends', 'run'], as('ana', '2026-06-11T10:00:00.000Z'));
+    expect(run).toMatchObject({ sent: [], stopped: expect.stringContaining('sequences are off') });
+    expect(cli.json<{ sends: unknown[]; plan: { off: boolean } }>(['sends', 'due', '--date', '2026-06-11'], as('ana', '2026-06-11T10:00:00.000Z'))).toMatchObject({ sends: [], plan: { off: true } });
+    expect(smtp.received.length).toBe(before);
+  });
 });

@@ -105,7 +105,9 @@ export function registerSequenceCommands(program: Command, run: Run): void {
     if (raw !== undefined && !DAY.test(raw)) throw new BadInputError(`--date: expected a calendar date YYYY-MM-DD; got ${JSON.stringify(raw)}`, 'date');
     return raw ?? ctx.now.slice(0, 10);
   };
-  const planText = (p: ReturnType<ReturnType<import('../context.js').CliContext['engine']>['sequences']['plan']>) => p.paused
+  const planText = (p: ReturnType<ReturnType<import('../context.js').CliContext['engine']>['sequences']['plan']>) => p.off
+    ? `${p.day}: sequences are off (ladder settings set sequences.enabled true): nothing planned or handed over`
+    : p.paused
     ? `${p.day}: sending is paused (bounce rate, HO 5.5): nothing planned; ladder sends resume --reason …`
     : !p.businessDay ? `${p.day} is not a business day: nothing planned`
       : `${p.day}: ${p.used} of ${p.cap} (the day's cap); ${p.queued} newly queued, ${p.rolled} rolled to the next business day${p.cancelled ? `, ${p.cancelled} cancelled (suppressed)` : ''}${p.blocked.length ? `, ${p.blocked.length} blocked:\n  ${p.blocked.slice(0, 20).map((b) => `#${b.id} ${b.account}: ${b.why}`).join('\n  ')}${p.blocked.length > 20 ? `\n  … ${p.blocked.length - 20} more` : ''}` : ''}`;
