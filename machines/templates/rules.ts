@@ -3,6 +3,7 @@
 import type { TemplateSettings } from './config.js';
 import { DEFAULT_TEMPLATE_SETTINGS } from './config.js';
 import { PLACEHOLDER, type Template } from './parse.js';
+import { levenshtein } from '../rules/text.js';
 
 export type RuleName =
   | 'sequence'
@@ -205,18 +206,6 @@ const quote = (s: string) => JSON.stringify(s.replace(/\s+/g, ' ').length > 80 ?
 const list = (names: readonly string[], joiner = 'and') =>
   names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} ${joiner} ${names[names.length - 1]}`;
 const braces = (name: string) => `{{${name}}}`;
-
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
-}
 
 /**
  * Every content rule of HO 5.3 a template breaks under the settings, ordered by line. An empty list: the

@@ -7,6 +7,7 @@ import { normalizeDomain } from '../../machines/rules/domain.js';
 import { parseInstant } from '../../machines/rules/instant.js';
 import { textProblem } from '../../machines/rules/values.js';
 import { LONG_TEXT } from '../../machines/types.js';
+import { levenshtein } from '../../machines/rules/text.js';
 import {
   decideSignal,
   mapNoteToSignal,
@@ -185,18 +186,6 @@ export type ParseNoteOptions = {
 
 const FRONT_MATTER_HINT =
   'expected the note to start with a line "---", then the YAML fields, then a closing "---" line, then the body (LQ 5.4)';
-
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
-}
 
 function unknownFieldMessage(key: string): string {
   const near = NOTE_FIELDS.map((f) => ({ f, d: levenshtein(key.toLowerCase(), f) })).sort((x, y) => x.d - y.d)[0];
